@@ -1,0 +1,823 @@
+/**
+ * `Cacher`, the write-behind engine. `get`/`set` touch only the memory map on the caller's
+ * thread; a flush scheduler hands dirty entries, already encoded, to the store's writer (a
+ * worker pool for disk stores) in batches, and marks them clean when the writer reports them
+ * durable. See DESIGN.md §2 for the contract this file keeps.
+ */
+import { EventEmitter } from 'node:events';
+import { BatchBuilder, sliceClock } from './batch-encoder.js';
+import { Entry, EntryState } from './entry.js';
+import {
+  CacherStoppedError,
+  LarderError,
+  NotSerializableError,
+  type OsFailure,
+  QueueFullError,
+  StopTimeoutError,
+  SyncTimeoutError,
+  WriteFailedError,
+} from './errors.js';
+import { addExitHooks, removeExitHooks, type ExitFlushable } from './exit-hooks.js';
+import { duration, fillOptions, type CacherOptions, type FilledOptions } from './options.js';
+import type { EngineStore, StoreContext } from './stores/engine-store.js';
+import { FilesStore } from './stores/files-store.js';
+import { MemoryStore } from './stores/memory-store.js';
+import { SyncWaiter, failWaiters, settleWaiters } from './sync-waiter.js';
+import { WorkerPool } from './worker-pool.js';
+import { WriteQueue } from './write-queue.js';
+import type { WriteFailure, WriteResult } from '../shared/protocol.js';
+import { MAX_KEY_BYTES } from '../shared/record.js';
+
+export interface SetOptions {
+  /** Time-to-live of this entry in ms (0 = never); overrides the cacher's `ttl`. */
+  ttl?: number;
+}
+
+export interface GetOptions {
+  /** Treat an entry older than this many ms (since it was set) as a miss. */
+  maxAge?: number;
+}
+
+export interface WaitOptions {
+  /** Milliseconds before the call rejects with a coded error naming what is pending. @default 30000 */
+  timeout?: number;
+}
+
+export interface FlushInfo {
+  /** Entries this batch made durable (or written, with weaker durability). */
+  entries: number;
+  bytes: number;
+  /** Wall time the writer took, in ms. */
+  ms: number;
+}
+
+export interface CacherStats {
+  hits: number;
+  misses: number;
+  sets: number;
+  deletes: number;
+  /** Entries written by completed batches. */
+  flushed: number;
+  batches: number;
+  /** Encoded value bytes handed to the store. */
+  bytes: number;
+  errors: number;
+  retries: number;
+  evictions: number;
+  /** Writes waiting for a flush. */
+  queued: number;
+  /** Writes being written now. */
+  inFlight: number;
+  /** Entries whose value cannot be encoded (kept in memory, reported). */
+  failed: number;
+  /** Entries in memory (clean and dirty). */
+  entries: number;
+  /** Encoded bytes of entries in memory, where known (tracked only with maxBytes). */
+  memoryBytes: number;
+}
+
+type Lifecycle = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+interface Flight {
+  entries: Entry[];
+  seqs: number[];
+}
+
+const DEFAULT_WAIT = 30_000;
+/** Longest a flush may hold the event loop before yielding (DESIGN.md §3: about 2 ms). */
+const SLICE_MS = 2;
+const BACKOFF_MIN = 25;
+const BACKOFF_MAX = 5_000;
+
+let sharedInstance: Cacher | undefined;
+
+export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposable {
+  readonly options: Readonly<FilledOptions>;
+  #store: EngineStore;
+  #mem = new Map<string, Entry>();
+  #queue = new WriteQueue();
+  #flights = new Set<Flight>();
+  #inFlightCount = 0;
+  #failed = new Set<Entry>();
+  #seq = 0;
+  /** True while mutations are accepted: started and not stopping. Checked first on every call. */
+  #open = false;
+  /** True while reads are served: started or stopping (a service may read while it shuts down). */
+  #readable = false;
+  /** The injected clock, held directly: `set` reads it on every call. */
+  #now: () => number;
+  #lifecycle: Lifecycle = 'new';
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #paused = false;
+  #pool: WorkerPool | undefined;
+  #flushTimer: unknown;
+  #flushImmediate: NodeJS.Immediate | undefined;
+  #retryTimer: unknown;
+  #backoff = 0;
+  #needDrain = false;
+  #drainWaiters: Array<() => void> = [];
+  #bounded: boolean;
+  #memBytes = 0;
+  #lastFlushAt = 0;
+  #stats = { hits: 0, misses: 0, sets: 0, deletes: 0, flushed: 0, batches: 0, bytes: 0, errors: 0, retries: 0, evictions: 0 };
+
+  constructor(options: CacherOptions = {}) {
+    super();
+    this.options = Object.freeze(fillOptions(options));
+    const timers = this.options.timers;
+    this.#now = () => timers.now();
+    const { store, dir } = this.options;
+    this.#store = typeof store === 'object' ? store : store === 'memory' ? new MemoryStore() : new FilesStore(dir as string);
+    this.#bounded = Number.isFinite(this.options.maxEntries) || Number.isFinite(this.options.maxBytes);
+  }
+
+  /** `new Cacher(options)` then `await start()`. */
+  static async open(options?: CacherOptions): Promise<Cacher> {
+    const cacher = new Cacher(options);
+    await cacher.start();
+    return cacher;
+  }
+
+  /**
+   * The process-wide instance (the seed's singleton), created on first call. Options may be
+   * given only by the call that creates it; a stopped shared instance is replaced.
+   */
+  static shared(options?: CacherOptions): Cacher {
+    if (sharedInstance !== undefined && sharedInstance.#lifecycle !== 'stopped') {
+      if (options !== undefined) throw new TypeError('Cacher.shared() is already configured; call it without options');
+      return sharedInstance;
+    }
+    sharedInstance = new Cacher(options);
+    return sharedInstance;
+  }
+
+  get isStarted(): boolean {
+    return this.#lifecycle === 'started';
+  }
+
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** The store this cacher writes to. */
+  get store(): EngineStore {
+    return this.#store;
+  }
+
+  /** Writes accepted but not yet written: queued plus in flight. */
+  get pendingCount(): number {
+    return this.#queue.size + this.#inFlightCount;
+  }
+
+  get stats(): Readonly<CacherStats> {
+    return Object.freeze({
+      ...this.#stats,
+      queued: this.#queue.size,
+      inFlight: this.#inFlightCount,
+      failed: this.#failed.size,
+      entries: this.#mem.size,
+      memoryBytes: this.#memBytes,
+    });
+  }
+
+  /** Opens the store and starts the writers. Idempotent; a stopped cacher can be started again. */
+  async start(): Promise<void> {
+    if (this.#lifecycle === 'started') return;
+    if (this.#lifecycle === 'starting') return this.#starting;
+    if (this.#lifecycle === 'stopping') await this.#stopping;
+    this.#lifecycle = 'starting';
+    this.#starting = (async () => {
+      try {
+        await this.#store.open(this.#storeContext());
+      } catch (error) {
+        this.#lifecycle = 'stopped';
+        await this.#closePool();
+        throw error;
+      }
+      this.#lifecycle = 'started';
+      this.#open = this.#readable = true;
+      if (this.options.exitHooks) addExitHooks(this);
+    })();
+    return this.#starting;
+  }
+
+  // ---- the hot path -------------------------------------------------------------------------
+
+  /**
+   * Stores a value in memory and queues its write. Synchronous; returns false once the queue is
+   * above `highWaterMark` (keep going after `await drained()` or the `'drain'` event).
+   * @throws CacherStoppedError before start or after stop; QueueFullError above `maxPending`.
+   */
+  set(key: string, value: unknown, options?: SetOptions): boolean {
+    if (!this.#open) throw new CacherStoppedError('set');
+    const now = this.#now();
+    const ttl = options === undefined || options.ttl === undefined ? this.options.ttl : duration('ttl', options.ttl);
+    const entry = this.#dirty(key);
+    entry.value = value;
+    entry.deleted = false;
+    entry.createdAt = now;
+    entry.expiresAt = ttl === 0 ? 0 : now + ttl;
+    this.#stats.sets++;
+    return this.#queue.size + this.#inFlightCount < this.options.highWaterMark || this.#overHighWater();
+  }
+
+  /** Alias of `set` (the seed's name). */
+  push(key: string, value: unknown, options?: SetOptions): boolean {
+    return this.set(key, value, options);
+  }
+
+  /**
+   * The value for `key`, from memory or (on a memory miss) read synchronously from the store;
+   * undefined on a miss. Use `has` to tell a stored `undefined` from a miss.
+   */
+  get(key: string, options?: GetOptions): unknown {
+    if (!this.#readable) throw new CacherStoppedError('get');
+    const entry = this.#mem.get(key);
+    if (entry === undefined) return this.#readThrough(key, options);
+    if (entry.deleted || this.#stale(entry, options)) {
+      this.#stats.misses++;
+      return undefined;
+    }
+    this.#stats.hits++;
+    if (this.#bounded) this.#touch(entry);
+    return entry.value;
+  }
+
+  /** Alias of `get` (the seed's name). */
+  pop(key: string, options?: GetOptions): unknown {
+    return this.get(key, options);
+  }
+
+  /** Same answer as `get`, asynchronously: stores that cannot read synchronously (Redis) are read here. */
+  async load(key: string, options?: GetOptions): Promise<unknown> {
+    if (!this.#readable) throw new CacherStoppedError('load');
+    if (this.#store.load === undefined || this.#mem.has(key)) return this.get(key, options);
+    validateKey(key);
+    const stored = await this.#store.load(key);
+    if (stored === undefined || (options?.maxAge !== undefined && this.options.timers.now() - stored.createdAt > options.maxAge)) {
+      this.#stats.misses++;
+      return undefined;
+    }
+    this.#stats.hits++;
+    return stored.value;
+  }
+
+  has(key: string, options?: GetOptions): boolean {
+    if (!this.#readable) throw new CacherStoppedError('has');
+    const entry = this.#mem.get(key);
+    if (entry !== undefined) return !entry.deleted && !this.#stale(entry, options);
+    validateKey(key);
+    const stored = this.#store.read(key);
+    return stored !== undefined && !(options?.maxAge !== undefined && this.options.timers.now() - stored.createdAt > options.maxAge);
+  }
+
+  /** Deletes a key (in memory now, in the store write-behind, ordered with writes). Returns whether it existed. */
+  delete(key: string): boolean {
+    if (!this.#open) throw new CacherStoppedError('delete');
+    const existed = this.has(key);
+    const entry = this.#dirty(key);
+    entry.value = undefined;
+    entry.deleted = true;
+    entry.createdAt = this.options.timers.now();
+    entry.expiresAt = 0;
+    this.#stats.deletes++;
+    return existed;
+  }
+
+  /** Stores a value and resolves once it is durable (the seed's `push(..., async=False)`). */
+  async save(key: string, value: unknown, options?: SetOptions & WaitOptions): Promise<void> {
+    this.set(key, value, options?.ttl === undefined ? undefined : { ttl: options.ttl });
+    const entry = this.#mem.get(key) as Entry;
+    const timeout = waitTimeout(options);
+    const waiter = new SyncWaiter([entry], this.options.timers, timeout, (keys) => new SyncTimeoutError(keys, timeout));
+    this.#flushSoon();
+    return waiter.promise;
+  }
+
+  /**
+   * A durability barrier: resolves when every write accepted before the call is durable (per
+   * `durability`). Rejects on a write failure or after `timeout` with a coded error naming the
+   * pending keys; the writes stay queued either way. While paused it waits for `resume()`.
+   */
+  async sync(options?: WaitOptions): Promise<void> {
+    if (!this.#open && this.#lifecycle !== 'stopping') throw new CacherStoppedError('sync');
+    const timeout = waitTimeout(options);
+    return this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
+  }
+
+  /** Resolves when the queue is below `highWaterMark` (at once if it already is). */
+  drained(): Promise<void> {
+    if (this.pendingCount < this.options.highWaterMark) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /**
+   * Drops queued writes that no worker has started yet and returns how many. Their keys fall
+   * back to what the store holds. Writes already in flight complete.
+   */
+  discard(): number {
+    let count = 0;
+    for (const entry of this.#queue.drain()) {
+      this.#forget(entry);
+      count++;
+    }
+    for (const entry of this.#failed) {
+      this.#forget(entry);
+      count++;
+    }
+    this.#failed.clear();
+    for (const flight of this.#flights) {
+      for (let i = 0; i < flight.entries.length; i++) {
+        const entry = flight.entries[i] as Entry;
+        if (entry.state !== EntryState.inFlightDirty) continue;
+        // The newer version is dropped; the one being written still lands, then memory
+        // falls back to it (the entry is dropped when the flight ends).
+        entry.state = EntryState.inFlight;
+        entry.discarded = true;
+        settleWaiters(entry, Number.POSITIVE_INFINITY, flight.seqs[i]);
+        count++;
+      }
+    }
+    this.#afterProgress();
+    return count;
+  }
+
+  /** Stops writing until `resume()`; writes are still accepted and queued. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#queue.size > 0) this.#flushSoon();
+  }
+
+  /** Runs `fn` with writing paused (the seed's `with cacher:`), resuming even if it throws. */
+  async paused<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.pause();
+    try {
+      return await fn();
+    } finally {
+      this.resume();
+    }
+  }
+
+  /** Every live key: in memory or in the store, minus pending deletes and expired entries. */
+  async *keys(): AsyncIterableIterator<string> {
+    if (!this.#readable) throw new CacherStoppedError('keys');
+    const now = this.options.timers.now();
+    const seen = new Set<string>();
+    for (const entry of this.#mem.values()) {
+      seen.add(entry.key);
+      if (!entry.deleted && (entry.expiresAt === 0 || entry.expiresAt > now)) yield entry.key;
+    }
+    for await (const key of this.#store.keys()) {
+      if (!seen.has(key)) yield key;
+    }
+  }
+
+  /** Removes every entry, in memory and in the store. Queued writes are discarded first. */
+  async clear(options?: WaitOptions): Promise<void> {
+    if (!this.#open) throw new CacherStoppedError('clear');
+    this.discard();
+    const timeout = waitTimeout(options);
+    await this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
+    await this.#store.clear();
+    this.#mem.clear();
+    this.#memBytes = 0;
+  }
+
+  /**
+   * Flushes everything and closes the writers. Idempotent. On timeout it rejects with
+   * `ERR_STOP_TIMEOUT` naming the keys not written, and the cacher keeps running with them queued.
+   */
+  async stop(options?: WaitOptions): Promise<void> {
+    if (this.#lifecycle === 'new' || this.#lifecycle === 'stopped') return;
+    if (this.#lifecycle === 'stopping') return this.#stopping;
+    if (this.#lifecycle === 'starting') await this.#starting;
+    const timeout = waitTimeout(options);
+    this.#lifecycle = 'stopping';
+    this.#open = false;
+    this.#stopping = (async () => {
+      try {
+        await this.#barrier(timeout, (keys) => new StopTimeoutError(keys, timeout));
+      } catch (error) {
+        this.#lifecycle = 'started';
+        this.#open = true;
+        throw error;
+      }
+      this.#cancelTimers();
+      removeExitHooks(this);
+      await this.#store.close();
+      await this.#closePool();
+      this.#mem.clear();
+      this.#memBytes = 0;
+      this.#readable = false;
+      this.#lifecycle = 'stopped';
+    })();
+    try {
+      await this.#stopping;
+    } finally {
+      this.#stopping = undefined;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * Writes everything unwritten synchronously on this thread (the exit hook's last flush,
+   * when no event loop is left to run workers). Values that cannot be encoded are skipped.
+   */
+  flushSync(): void {
+    if (this.#lifecycle !== 'started' && this.#lifecycle !== 'stopping') return;
+    const builder = new BatchBuilder();
+    const pending = [...this.#queue];
+    for (const flight of this.#flights) pending.push(...flight.entries.filter((e) => e.state !== EntryState.clean));
+    for (const entry of pending) {
+      try {
+        builder.add(entry, this.options.codec);
+      } catch {
+        // reported already when it was first flushed
+      }
+    }
+    if (builder.length === 0) return;
+    const { batch } = builder.build(this.options.codec);
+    this.#store.writeSync(batch);
+  }
+
+  // ---- internals: the memory map -------------------------------------------------------------
+
+  /** The entry for `key`, made dirty (queued, or marked for re-queueing if in flight). */
+  #dirty(key: string): Entry {
+    let entry = this.#mem.get(key);
+    if (entry === undefined) {
+      validateKey(key);
+      this.#checkCapacity();
+      entry = new Entry(key, undefined, EntryState.queued, ++this.#seq, 0, 0);
+      this.#mem.set(key, entry);
+      this.#enqueue(entry);
+      return entry;
+    }
+    entry.seq = ++this.#seq;
+    if (entry.size > 0) {
+      this.#memBytes -= entry.size;
+      entry.size = -1;
+    }
+    switch (entry.state) {
+      case EntryState.queued:
+      case EntryState.inFlightDirty:
+        break; // coalesced: the queued write will carry this version
+      case EntryState.inFlight:
+        entry.state = EntryState.inFlightDirty;
+        entry.discarded = false;
+        break;
+      default:
+        this.#checkCapacity();
+        if (entry.state === EntryState.failed) this.#failed.delete(entry);
+        entry.state = EntryState.queued;
+        this.#enqueue(entry);
+    }
+    return entry;
+  }
+
+  #checkCapacity(): void {
+    if (this.#queue.size + this.#inFlightCount >= this.options.maxPending) throw new QueueFullError(this.options.maxPending);
+  }
+
+  #enqueue(entry: Entry): void {
+    this.#queue.push(entry);
+    if (this.#queue.size >= this.options.batchSize) this.#flushSoon();
+    else if (this.#flushTimer === undefined && this.#flights.size === 0) this.#armFlushTimer();
+  }
+
+  #overHighWater(): false {
+    this.#needDrain = true;
+    return false;
+  }
+
+  #stale(entry: Entry, options: GetOptions | undefined): boolean {
+    if (entry.expiresAt === 0 && options?.maxAge === undefined) return false;
+    const now = this.options.timers.now();
+    if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+      // Expired: a clean copy can go; a dirty one still has to reach the store (it overwrites
+      // an older, maybe unexpired, version there).
+      if (entry.state === EntryState.clean) this.#drop(entry);
+      return true;
+    }
+    return options?.maxAge !== undefined && now - entry.createdAt > options.maxAge;
+  }
+
+  #readThrough(key: string, options: GetOptions | undefined): unknown {
+    validateKey(key);
+    const stored = this.#store.read(key);
+    if (stored === undefined || (options?.maxAge !== undefined && this.options.timers.now() - stored.createdAt > options.maxAge)) {
+      this.#stats.misses++;
+      return undefined;
+    }
+    this.#stats.hits++;
+    if (this.#store.persistent) {
+      const entry = new Entry(key, stored.value, EntryState.clean, 0, stored.createdAt, stored.expiresAt);
+      entry.size = stored.size;
+      this.#mem.set(key, entry);
+      this.#memBytes += stored.size;
+      if (this.#bounded) this.#evict();
+    }
+    return stored.value;
+  }
+
+  /** Moves an entry to the young end of the map (insertion order is the eviction order). */
+  #touch(entry: Entry): void {
+    this.#mem.delete(entry.key);
+    this.#mem.set(entry.key, entry);
+  }
+
+  #drop(entry: Entry): void {
+    if (this.#mem.get(entry.key) !== entry) return;
+    this.#mem.delete(entry.key);
+    if (entry.size > 0) this.#memBytes -= entry.size;
+  }
+
+  /** Drops an unwritten entry on purpose (discard): memory falls back to the store. */
+  #forget(entry: Entry): void {
+    this.#drop(entry);
+    entry.state = EntryState.clean;
+    settleWaiters(entry, Number.POSITIVE_INFINITY);
+  }
+
+  #evict(): void {
+    const { maxEntries, maxBytes } = this.options;
+    if (this.#mem.size <= maxEntries && this.#memBytes <= maxBytes) return;
+    for (const entry of this.#mem.values()) {
+      if (this.#mem.size <= maxEntries && this.#memBytes <= maxBytes) break;
+      if (entry.state !== EntryState.clean) continue;
+      this.#drop(entry);
+      this.#stats.evictions++;
+    }
+  }
+
+  // ---- internals: flushing -------------------------------------------------------------------
+
+  #armFlushTimer(): void {
+    const delay = this.#nextFlushDelay();
+    this.#flushTimer = this.options.timers.setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.#pump();
+    }, delay);
+  }
+
+  /** flushDelay, or sooner where a save point (`[seconds, changes]`) is already met. */
+  #nextFlushDelay(): number {
+    let delay = this.options.flushDelay;
+    const queued = this.#queue.size;
+    const sinceLast = this.options.timers.now() - this.#lastFlushAt;
+    for (const [seconds, changes] of this.options.savePoints) {
+      if (queued >= changes) delay = Math.min(delay, Math.max(0, seconds * 1000 - sinceLast));
+    }
+    return delay;
+  }
+
+  #flushSoon(): void {
+    if (this.#flushImmediate !== undefined) return;
+    this.#flushImmediate = setImmediate(() => {
+      this.#flushImmediate = undefined;
+      this.#pump();
+    });
+  }
+
+  #cancelTimers(): void {
+    if (this.#flushTimer !== undefined) this.options.timers.clearTimeout(this.#flushTimer);
+    if (this.#retryTimer !== undefined) this.options.timers.clearTimeout(this.#retryTimer);
+    if (this.#flushImmediate !== undefined) clearImmediate(this.#flushImmediate);
+    this.#flushTimer = this.#retryTimer = this.#flushImmediate = undefined;
+  }
+
+  /**
+   * Hands queued entries to the store in batches, encoding on this thread in slices of at most
+   * SLICE_MS, and keeps at most two batches per writer thread in flight.
+   */
+  #pump(): void {
+    if (this.#paused || this.#retryTimer !== undefined) return;
+    if (this.#lifecycle !== 'started' && this.#lifecycle !== 'stopping') return;
+    if (this.#flushTimer !== undefined) {
+      this.options.timers.clearTimeout(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    if (!this.#store.persistent) {
+      this.#settleUnpersisted();
+      return;
+    }
+    const { codec, batchSize } = this.options;
+    const maxFlights = this.options.threads * 2;
+    const deadline = sliceClock() + SLICE_MS;
+    while (this.#queue.size > 0 && this.#flights.size < maxFlights) {
+      const builder = new BatchBuilder();
+      let entry: Entry | undefined;
+      while (builder.length < batchSize && (entry = this.#queue.shift()) !== undefined) {
+        try {
+          builder.add(entry, codec);
+        } catch (error) {
+          this.#unencodable(entry, error);
+          continue;
+        }
+        entry.state = EntryState.inFlight;
+        if ((builder.length & 63) === 0 && sliceClock() > deadline) break;
+      }
+      if (builder.length > 0) this.#dispatch(builder);
+      if (sliceClock() > deadline) {
+        if (this.#queue.size > 0) this.#flushSoon();
+        return;
+      }
+    }
+  }
+
+  /** A store that persists nothing: every queued write is done as soon as it is taken. */
+  #settleUnpersisted(): void {
+    let entry: Entry | undefined;
+    while ((entry = this.#queue.shift()) !== undefined) {
+      entry.state = EntryState.clean;
+      if (entry.deleted) this.#drop(entry);
+      settleWaiters(entry, entry.seq);
+    }
+    this.#afterProgress();
+  }
+
+  #unencodable(entry: Entry, cause: unknown): void {
+    entry.state = EntryState.failed;
+    this.#failed.add(entry);
+    const error = new NotSerializableError([entry.key], cause);
+    failWaiters(entry, error);
+    this.#report(error);
+  }
+
+  #dispatch(builder: BatchBuilder): void {
+    const { batch, transfer, entries, seqs } = builder.build(this.options.codec);
+    for (const e of entries) this.#memBytes += e.size;
+    const flight: Flight = { entries, seqs };
+    this.#flights.add(flight);
+    this.#inFlightCount += entries.length;
+    const started = sliceClock();
+    const done = (result: WriteResult | Error): void => {
+      this.#flights.delete(flight);
+      this.#inFlightCount -= entries.length;
+      this.#complete(flight, result, sliceClock() - started);
+    };
+    let writing: Promise<WriteResult>;
+    try {
+      writing = this.#store.write(batch, transfer);
+    } catch (error) {
+      writing = Promise.reject(error);
+    }
+    writing.then(done, (error: unknown) => done(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  #complete(flight: Flight, result: WriteResult | Error, ms: number): void {
+    const failures = new Map<number, WriteFailure>();
+    if (!(result instanceof Error)) for (const f of result.failures) failures.set(f.index, f);
+    const failedKeys: Array<{ entry: Entry; failure: WriteFailure | undefined }> = [];
+    let written = 0;
+    for (let i = 0; i < flight.entries.length; i++) {
+      const entry = flight.entries[i] as Entry;
+      const seq = flight.seqs[i] as number;
+      const failure = failures.get(i);
+      if (result instanceof Error || failure !== undefined) {
+        failedKeys.push({ entry, failure });
+        continue;
+      }
+      written++;
+      if (entry.state === EntryState.inFlightDirty) {
+        entry.state = EntryState.queued;
+        this.#queue.push(entry);
+      } else {
+        entry.state = EntryState.clean;
+        if (entry.deleted || entry.discarded) this.#drop(entry);
+        entry.discarded = false;
+      }
+      settleWaiters(entry, seq);
+    }
+    this.#stats.batches++;
+    this.#stats.flushed += written;
+    this.#lastFlushAt = this.options.timers.now();
+    if (!(result instanceof Error)) this.#stats.bytes += result.bytes;
+    if (failedKeys.length > 0) this.#retryLater(failedKeys, result instanceof Error ? result : undefined);
+    else this.#backoff = 0;
+    if (written > 0) this.emit('flush', { entries: written, bytes: result instanceof Error ? 0 : result.bytes, ms } satisfies FlushInfo);
+    this.#afterProgress();
+  }
+
+  /** Failed writes go back to the queue, are reported (one error per cause), and retried with backoff. */
+  #retryLater(failed: Array<{ entry: Entry; failure: WriteFailure | undefined }>, batchError: Error | undefined): void {
+    const byCause = new Map<string, { failure: OsFailure; entries: Entry[] }>();
+    for (const { entry, failure } of failed) {
+      if (entry.discarded) {
+        this.#forget(entry);
+        continue;
+      }
+      entry.state = EntryState.queued;
+      this.#queue.push(entry);
+      const cause = failure ?? osFailureOf(batchError);
+      const causeKey = `${cause.code}:${cause.syscall ?? ''}`;
+      const group = byCause.get(causeKey);
+      if (group === undefined) byCause.set(causeKey, { failure: cause, entries: [entry] });
+      else group.entries.push(entry);
+    }
+    this.#stats.retries += failed.length;
+    for (const { failure, entries } of byCause.values()) {
+      const error =
+        batchError instanceof LarderError && failure.code === batchError.code
+          ? batchError
+          : new WriteFailedError(entries.map((e) => e.key), failure, batchError === undefined ? undefined : { cause: batchError });
+      error.keys = entries.map((e) => e.key);
+      for (const entry of entries) failWaiters(entry, error);
+      this.#report(error);
+    }
+    this.#backoff = Math.min(BACKOFF_MAX, this.#backoff === 0 ? BACKOFF_MIN : this.#backoff * 2);
+    if (this.#retryTimer === undefined) {
+      this.#retryTimer = this.options.timers.setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#pump();
+      }, this.#backoff);
+    }
+  }
+
+  #afterProgress(): void {
+    const pending = this.pendingCount;
+    if (pending < this.options.highWaterMark) {
+      if (this.#needDrain) {
+        this.#needDrain = false;
+        this.emit('drain');
+      }
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    if (this.#bounded) this.#evict();
+    if (this.#queue.size > 0) this.#flushSoon();
+  }
+
+  /** Waits until everything pending now is written; rejects at once if a value cannot be encoded. */
+  #barrier(timeout: number, onTimeout: (keys: string[]) => Error): Promise<void> {
+    if (this.#failed.size > 0) {
+      const keys = [...this.#failed].map((e) => e.key);
+      return Promise.reject(new NotSerializableError(keys, new Error('reported by an earlier error event; set, delete or discard() them')));
+    }
+    const entries: Entry[] = [...this.#queue];
+    for (const flight of this.#flights) {
+      for (const entry of flight.entries) if (entry.state !== EntryState.clean) entries.push(entry);
+    }
+    const waiter = new SyncWaiter(entries, this.options.timers, timeout, onTimeout);
+    if (this.#queue.size > 0) this.#flushSoon();
+    return waiter.promise;
+  }
+
+  #report(error: Error): void {
+    this.#stats.errors++;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error.message, { code: (error as LarderError).code ?? 'ERR_LARDER' });
+  }
+
+  #storeContext(): StoreContext {
+    const { codec, durability, mode, timers, threads } = this.options;
+    return {
+      codec,
+      durability,
+      mode,
+      timers,
+      threads,
+      pool: () => (this.#pool ??= new WorkerPool(threads)),
+      report: (error) => this.#report(error),
+    };
+  }
+
+  async #closePool(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
+  }
+}
+
+function validateKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new TypeError(`key must be a string, received ${typeof key}`);
+  // Byte length is at most 3× the UTF-16 length: only very long keys need the exact count.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) {
+    throw new RangeError(`key must be at most ${MAX_KEY_BYTES} bytes of UTF-8, received ${Buffer.byteLength(key)}`);
+  }
+}
+
+function waitTimeout(options: WaitOptions | undefined): number {
+  if (options?.timeout === undefined) return DEFAULT_WAIT;
+  if (options.timeout === Number.POSITIVE_INFINITY) return options.timeout;
+  return duration('timeout', options.timeout);
+}
+
+/** What a thrown error says about its cause, in the same shape as a worker's failure report. */
+function osFailureOf(error: Error | undefined): OsFailure {
+  const e = error as (Error & { code?: unknown; syscall?: unknown; path?: unknown }) | undefined;
+  const failure: OsFailure = { code: typeof e?.code === 'string' ? e.code : 'EUNKNOWN', message: e?.message ?? 'unknown failure' };
+  if (typeof e?.syscall === 'string') failure.syscall = e.syscall;
+  if (typeof e?.path === 'string') failure.path = e.path;
+  return failure;
+}

@@ -1,0 +1,43 @@
+/**
+ * Turns the bytes of one record into a stored entry, for every disk store's read side:
+ * checks the frame (magic, lengths, checksum, version, codec), the key, and expiry. A record
+ * that fails any check is a miss; a damaged one is also reported (`ERR_CORRUPT_RECORD`).
+ */
+import { codecById, type Codec } from '../../shared/codecs.js';
+import { RecordKind, decodeRecord } from '../../shared/record.js';
+import { CorruptRecordError, type LarderError } from '../errors.js';
+import type { StoredEntry } from './engine-store.js';
+
+export interface ReadContext {
+  codec: Codec;
+  now: number;
+  report(error: LarderError): void;
+}
+
+function codecFor(id: number, preferred: Codec): Codec | undefined {
+  return id === preferred.id ? preferred : codecById(id);
+}
+
+export function readStoredEntry(buf: Buffer, offset: number, key: string, location: string, ctx: ReadContext): StoredEntry | undefined {
+  const decoded = decodeRecord(buf, offset, (id) => codecFor(id, ctx.codec) !== undefined);
+  if (decoded.status !== 'ok') {
+    const reason = decoded.status === 'truncated' ? `truncated (${decoded.needed} bytes missing)` : decoded.reason;
+    ctx.report(new CorruptRecordError(key, location, reason));
+    return undefined;
+  }
+  const record = decoded.record;
+  if (record.key !== key) {
+    ctx.report(new CorruptRecordError(key, location, `holds key ${JSON.stringify(record.key.slice(0, 80))}`));
+    return undefined;
+  }
+  if (record.kind === RecordKind.delete) return undefined;
+  if (record.expiresAt !== 0 && record.expiresAt <= ctx.now) return undefined;
+  let value: unknown;
+  try {
+    value = (codecFor(record.codec, ctx.codec) as Codec).decode(record.value);
+  } catch (error) {
+    ctx.report(new CorruptRecordError(key, location, `value does not decode: ${(error as Error).message}`));
+    return undefined;
+  }
+  return { value, createdAt: record.createdAt, expiresAt: record.expiresAt, size: record.value.length };
+}

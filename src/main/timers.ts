@@ -1,0 +1,23 @@
+/**
+ * The clock and timers the engine uses, behind one seam so tests can drive time
+ * (vitest fake timers, or an object of their own). No logic in larder calls Date.now directly.
+ */
+export interface Timers {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = Object.freeze({
+  now: () => Date.now(),
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+});
+
+/** A timer that does not keep the process alive on its own. */
+export function unrefTimer(timers: Timers, fn: () => void, ms: number): unknown {
+  const handle = timers.setTimeout(fn, ms);
+  (handle as { unref?: () => void } | null)?.unref?.();
+  return handle;
+}

@@ -1,0 +1,110 @@
+/**
+ * Codecs turn values into bytes and back. Every record carries its codec's id, so a store
+ * written with one codec and read with another fails clearly instead of decoding garbage.
+ *
+ * Encoding runs on the caller's thread at flush time (measured cheaper than a structured
+ * clone to the worker followed by a second serialization there; see README "Design figures"),
+ * so a value that cannot be encoded is reported with its key before anything is written.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { Packr, type Options as PackrOptions } from 'msgpackr';
+
+export interface Codec {
+  /** Written into every record; 1–15 are larder's, 16–255 are free for `registerCodec`. */
+  readonly id: number;
+  readonly name: string;
+  encode(value: unknown): Uint8Array;
+  decode(bytes: Uint8Array): unknown;
+}
+
+export interface JsonCodecOptions {
+  /** Passed to `JSON.stringify` as its replacer. */
+  replacer?: (this: unknown, key: string, value: unknown) => unknown;
+  /** Passed to `JSON.parse` as its reviver. */
+  reviver?: (this: unknown, key: string, value: unknown) => unknown;
+}
+
+export const v8Codec: Codec = Object.freeze({
+  id: 1,
+  name: 'v8',
+  encode: (value: unknown) => serialize(value),
+  decode: (bytes: Uint8Array) => deserialize(bytes),
+});
+
+export function createJsonCodec(options: JsonCodecOptions = {}): Codec {
+  const { replacer, reviver } = options;
+  return Object.freeze({
+    id: 2,
+    name: 'json',
+    encode(value: unknown) {
+      const text = JSON.stringify(value, replacer);
+      // JSON.stringify answers undefined (not an error) for functions, symbols and undefined.
+      if (text === undefined) throw new TypeError(`value of type ${typeof value} has no JSON form`);
+      return Buffer.from(text, 'utf8');
+    },
+    decode: (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), reviver),
+  });
+}
+
+/** msgpackr options (`structuredClone`, `useRecords`, …); `structuredClone` defaults to true. */
+export type MsgpackCodecOptions = PackrOptions;
+
+export function createMsgpackCodec(options: MsgpackCodecOptions = {}): Codec {
+  const packr = new Packr({ structuredClone: true, ...options });
+  return Object.freeze({
+    id: 3,
+    name: 'msgpack',
+    encode: (value: unknown) => packr.pack(value),
+    decode: (bytes: Uint8Array) => packr.unpack(bytes),
+  });
+}
+
+const byName = new Map<string, Codec>();
+const byId = new Map<number, Codec>();
+
+function validateCodec(codec: Codec): void {
+  if (typeof codec !== 'object' || codec === null) throw new TypeError(`codec must be an object, received ${String(codec)}`);
+  if (!Number.isInteger(codec.id) || codec.id < 1 || codec.id > 255) {
+    throw new RangeError(`codec.id must be an integer from 1 to 255, received ${String(codec.id)}`);
+  }
+  if (typeof codec.name !== 'string' || codec.name === '') throw new TypeError(`codec.name must be a non-empty string, received ${String(codec.name)}`);
+  if (typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+    throw new TypeError(`codec ${codec.name} must have encode and decode functions`);
+  }
+}
+
+/** Makes a codec available by name and id to every store in this thread. */
+export function registerCodec(codec: Codec): Codec {
+  validateCodec(codec);
+  const clash = byId.get(codec.id);
+  if (clash !== undefined && clash.name !== codec.name) {
+    throw new RangeError(`codec id ${codec.id} is already taken by ${clash.name}`);
+  }
+  byName.set(codec.name, codec);
+  byId.set(codec.id, codec);
+  return codec;
+}
+
+registerCodec(v8Codec);
+registerCodec(createJsonCodec());
+registerCodec(createMsgpackCodec());
+
+/**
+ * A codec by name or id, or a codec object as given (a store's own configured instance,
+ * for example JSON with a reviver; it is not made global).
+ */
+export function resolveCodec(codec: string | number | Codec): Codec {
+  if (typeof codec === 'object' && codec !== null) {
+    validateCodec(codec);
+    return codec;
+  }
+  const found = typeof codec === 'number' ? byId.get(codec) : byName.get(codec);
+  if (found === undefined) {
+    throw new RangeError(`codec must be one of ${[...byName.keys()].join(', ')} or a registered codec, received ${String(codec)}`);
+  }
+  return found;
+}
+
+export function codecById(id: number): Codec | undefined {
+  return byId.get(id);
+}

@@ -1,0 +1,70 @@
+/**
+ * Write side of the `files` store: one file per key under a hashed, sharded name.
+ * Each put is an atomic replace; each delete an unlink; then one fsync per touched shard
+ * directory makes the renames durable. A failure is reported for the entries it affects
+ * and the rest of the batch still lands.
+ */
+import { hashKey, shardedPath } from '../shared/key-hash.js';
+import { RecordKind, encodeRecord } from '../shared/record.js';
+import { toFailure, type FilesTarget, type WriteBatch, type WriteFailure, type WriteResult } from '../shared/protocol.js';
+import { writeFileAtomicSync } from './atomic-write.js';
+import { fsLayer, fsyncDir } from './fs-layer.js';
+
+/** Shard directories this thread has already created; mkdir is the slowest call on the path. */
+const knownShards = new Set<string>();
+
+function ensureShard(shard: string, target: FilesTarget): void {
+  if (knownShards.has(shard)) return;
+  fsLayer.mkdirSync(shard, target.dirMode);
+  knownShards.add(shard);
+}
+
+export function writeFilesBatch(batch: WriteBatch): WriteResult {
+  const target = batch.target;
+  const failures: WriteFailure[] = [];
+  const shardsTouched = new Map<string, number[]>();
+  const fsync = target.durability === 'fsync';
+  let bytes = 0;
+
+  for (let i = 0; i < batch.keys.length; i++) {
+    const key = batch.keys[i] as string;
+    const { shard, file } = shardedPath(target.dir, hashKey(key));
+    try {
+      if (batch.kinds[i] === RecordKind.delete) {
+        try {
+          fsLayer.unlinkSync(file);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      } else {
+        ensureShard(shard, target);
+        const value = batch.values.subarray(batch.valueOffsets[i], batch.valueOffsets[i + 1]);
+        const record = encodeRecord(key, value, {
+          kind: RecordKind.put,
+          codec: batch.codecs[i] as number,
+          createdAt: batch.createdAt[i] as number,
+          expiresAt: batch.expiresAt[i] as number,
+        });
+        bytes += writeFileAtomicSync(file, [record], { mode: target.fileMode, fsync });
+      }
+      const indices = shardsTouched.get(shard);
+      if (indices === undefined) shardsTouched.set(shard, [i]);
+      else indices.push(i);
+    } catch (error) {
+      // A vanished shard directory (someone cleared the store) must be re-created next time.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') knownShards.delete(shard);
+      failures.push(toFailure(i, error));
+    }
+  }
+
+  if (fsync) {
+    for (const [shard, indices] of shardsTouched) {
+      try {
+        fsyncDir(shard);
+      } catch (error) {
+        for (const i of indices) failures.push(toFailure(i, error));
+      }
+    }
+  }
+  return { failures, bytes };
+}
