@@ -789,6 +789,12 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       threads,
       pool: () => (this.#pool ??= new WorkerPool(threads)),
       report: (error) => this.#report(error),
+      invalidate: (keys) => {
+        for (const key of keys) {
+          const entry = this.#mem.get(key);
+          if (entry !== undefined && entry.state === EntryState.clean) this.#drop(entry);
+        }
+      },
     };
   }
 

@@ -28,6 +28,11 @@ export interface StoreContext {
   pool(): WorkerPool;
   /** A problem found while reading (a corrupt record): goes to the cacher's 'error' event. */
   report(error: LarderError): void;
+  /**
+   * Another process changed these keys (Redis pub/sub): the cacher drops its clean copies so the
+   * next read goes to the store. Entries with unwritten local changes are kept (they win).
+   */
+  invalidate(keys: Iterable<string>): void;
 }
 
 export interface EngineStore {

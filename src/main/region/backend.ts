@@ -1,0 +1,54 @@
+/**
+ * The store interface `Region` (and anything else that wants an async, dogpile-style view of a
+ * store) programs against — DESIGN.md §4. Every larder store is reachable through it: the
+ * engine's stores via a Cacher adapter, plus plain in-memory and Redis backends.
+ *
+ * Entries carry their metadata so a reader can tell fresh from stale without decoding twice.
+ */
+
+/** Returned for a miss. A unique symbol: unlike `undefined` or `null` it can never be a cached value. */
+export const NO_VALUE: unique symbol = Symbol.for('larder.NO_VALUE');
+export type NoValue = typeof NO_VALUE;
+
+/** Format version of entry metadata; an entry with another version reads as a miss. */
+export const ENTRY_FORMAT_VERSION = 1;
+
+export interface CachedEntry<V = unknown> {
+  value: V;
+  /** ms since epoch. */
+  createdAt: number;
+  /** ms since epoch; 0 = never. */
+  expiresAt: number;
+  /** Metadata format version (ENTRY_FORMAT_VERSION). */
+  version: number;
+}
+
+/** A held lock; `release` is idempotent. */
+export interface MutexLease {
+  release(): Promise<void>;
+}
+
+/** Single-flight across processes (Redis lock); in-process single-flight needs none. */
+export interface BackendMutex {
+  /**
+   * Takes the lock. With `wait: false` resolves to undefined at once when someone else holds it;
+   * otherwise waits up to `timeout` ms (then undefined).
+   */
+  acquire(options?: { wait?: boolean; timeout?: number }): Promise<MutexLease | undefined>;
+}
+
+export interface Backend<V = unknown> {
+  readonly name: string;
+  get(key: string): Promise<CachedEntry<V> | NoValue>;
+  getMany(keys: readonly string[]): Promise<Array<CachedEntry<V> | NoValue>>;
+  set(key: string, entry: CachedEntry<V>): Promise<void>;
+  setMany(entries: ReadonlyMap<string, CachedEntry<V>>): Promise<void>;
+  /** Idempotent: deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  deleteMany(keys: readonly string[]): Promise<void>;
+  keys(prefix?: string): AsyncIterable<string>;
+  clear(): Promise<void>;
+  /** Optional cross-process lock for `key`. */
+  mutex?(key: string): BackendMutex;
+  close?(): Promise<void>;
+}
