@@ -34,7 +34,9 @@ export function writeFilesBatch(batch: WriteBatch): WriteResult {
         try {
           fsLayer.unlinkSync(file);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          // Nothing to delete: nothing to make durable either (the shard may not even exist).
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+          throw error;
         }
       } else {
         ensureShard(shard, target);
