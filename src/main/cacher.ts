@@ -19,12 +19,15 @@ import {
 } from './errors.js';
 import { addExitHooks, removeExitHooks, type ExitFlushable } from './exit-hooks.js';
 import { duration, fillOptions, type CacherOptions, type FilledOptions } from './options.js';
-import type { EngineStore, StoreContext } from './stores/engine-store.js';
+import type { CompactReport, EngineStore, StoreContext, StoreStats, VerifyReport } from './stores/engine-store.js';
+import { LogStore } from './stores/log-store.js';
 import { FilesStore } from './stores/files-store.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { SyncWaiter, failWaiters, settleWaiters } from './sync-waiter.js';
 import { WorkerPool } from './worker-pool.js';
 import { WriteQueue } from './write-queue.js';
+import { CoarseClock } from './coarse-clock.js';
+import { systemTimers } from './timers.js';
 import type { WriteFailure, WriteResult } from '../shared/protocol.js';
 import { MAX_KEY_BYTES } from '../shared/record.js';
 
@@ -104,7 +107,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #open = false;
   /** True while reads are served: started or stopping (a service may read while it shuts down). */
   #readable = false;
-  /** The injected clock, held directly: `set` reads it on every call. */
+  /** `set`'s clock: the coarse clock over the system's, or the injected timers exactly. */
   #now: () => number;
   #lifecycle: Lifecycle = 'new';
   #starting: Promise<void> | undefined;
@@ -120,16 +123,25 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #bounded: boolean;
   #memBytes = 0;
   #lastFlushAt = 0;
+  /** The `changes` counts of the save points: reaching one re-evaluates the flush deadline. */
+  #savePointSizes: ReadonlySet<number>;
   #stats = { hits: 0, misses: 0, sets: 0, deletes: 0, flushed: 0, batches: 0, bytes: 0, errors: 0, retries: 0, evictions: 0 };
 
   constructor(options: CacherOptions = {}) {
     super();
     this.options = Object.freeze(fillOptions(options));
     const timers = this.options.timers;
-    this.#now = () => timers.now();
+    if (timers === systemTimers) {
+      const clock = new CoarseClock(Date.now);
+      this.#now = () => clock.now();
+    } else {
+      this.#now = () => timers.now();
+    }
     const { store, dir } = this.options;
-    this.#store = typeof store === 'object' ? store : store === 'memory' ? new MemoryStore() : new FilesStore(dir as string);
+    this.#store =
+      typeof store === 'object' ? store : store === 'memory' ? new MemoryStore() : store === 'log' ? new LogStore(dir as string) : new FilesStore(dir as string);
     this.#bounded = Number.isFinite(this.options.maxEntries) || Number.isFinite(this.options.maxBytes);
+    this.#savePointSizes = new Set(this.options.savePoints.map(([, changes]) => changes));
   }
 
   /** `new Cacher(options)` then `await start()`. */
@@ -197,6 +209,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       }
       this.#lifecycle = 'started';
       this.#open = this.#readable = true;
+      this.#lastFlushAt = this.options.timers.now();
       if (this.options.exitHooks) addExitHooks(this);
     })();
     return this.#starting;
@@ -268,21 +281,65 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     const entry = this.#mem.get(key);
     if (entry !== undefined) return !entry.deleted && !this.#stale(entry, options);
     validateKey(key);
-    const stored = this.#store.read(key);
-    return stored !== undefined && !(options?.maxAge !== undefined && this.options.timers.now() - stored.createdAt > options.maxAge);
+    // Metadata is enough to answer, and skips decoding the value where the store can.
+    const stored = this.#store.readMeta !== undefined ? this.#store.readMeta(key) : this.#store.read(key);
+    if (stored === undefined) return false;
+    const now = this.options.timers.now();
+    return (stored.expiresAt === 0 || stored.expiresAt > now) && !(options?.maxAge !== undefined && now - stored.createdAt > options.maxAge);
   }
 
   /** Deletes a key (in memory now, in the store write-behind, ordered with writes). Returns whether it existed. */
   delete(key: string): boolean {
     if (!this.#open) throw new CacherStoppedError('delete');
     const existed = this.has(key);
-    const entry = this.#dirty(key);
-    entry.value = undefined;
-    entry.deleted = true;
-    entry.createdAt = this.options.timers.now();
-    entry.expiresAt = 0;
+    this.#markDeleted(key);
     this.#stats.deletes++;
     return existed;
+  }
+
+  /**
+   * Drops a written entry from memory, keeping it in the store: the next `get` reads it back.
+   * Returns false, and keeps the entry, when it has a change not yet written (call `sync()`
+   * first), when it is not in memory, or when the store persists nothing.
+   */
+  unload(key: string): boolean {
+    const entry = this.#mem.get(key);
+    if (entry === undefined || entry.state !== EntryState.clean || !this.#store.persistent) return false;
+    this.#drop(entry);
+    return true;
+  }
+
+  /**
+   * Deletes the store's expired entries, found from its index or record headers (no value is
+   * decoded), and resolves once the deletes are durable with what was removed. Each candidate
+   * is re-checked just before its delete is queued, so a key written meanwhile is kept.
+   * Stores without `findExpired` (Redis expires entries itself) remove nothing here.
+   */
+  async prune(options?: WaitOptions): Promise<{ bytes: number; count: number }> {
+    if (!this.#open) throw new CacherStoppedError('prune');
+    const store = this.#store;
+    if (store.findExpired === undefined) return { bytes: 0, count: 0 };
+    const candidates = await store.findExpired(this.options.timers.now());
+    if (!this.#open) throw new CacherStoppedError('prune');
+    // From here to the queueing of the deletes nothing awaits, so no write can slip in between
+    // a check and its delete; a later write is queued after the delete and wins.
+    const now = this.options.timers.now();
+    let bytes = 0;
+    let count = 0;
+    for (const { key, bytes: size } of candidates) {
+      const entry = this.#mem.get(key);
+      if (entry !== undefined && (entry.state !== EntryState.clean || entry.deleted || entry.expiresAt === 0 || entry.expiresAt > now)) continue;
+      const stored = store.readMeta !== undefined ? store.readMeta(key) : undefined;
+      if (store.readMeta !== undefined && (stored === undefined || stored.expiresAt === 0 || stored.expiresAt > now)) continue;
+      this.#markDeleted(key);
+      bytes += size;
+      count++;
+    }
+    if (count > 0) {
+      const timeout = waitTimeout(options);
+      await this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
+    }
+    return { bytes, count };
   }
 
   /** Stores a value and resolves once it is durable (the seed's `push(..., async=False)`). */
@@ -385,8 +442,32 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     const timeout = waitTimeout(options);
     await this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
     await this.#store.clear();
-    this.#mem.clear();
-    this.#memBytes = 0;
+    // Writes made while clear() was waiting are kept: only what was written before goes.
+    for (const entry of this.#mem.values()) if (entry.state === EntryState.clean) this.#drop(entry);
+  }
+
+  /**
+   * Rewrites the store's live records to free the space of overwritten, deleted and expired
+   * ones (the `log` store; it also does this by itself past a dead-bytes threshold). Resolves
+   * with what it did, or undefined when the store has nothing to compact.
+   */
+  async compact(): Promise<CompactReport | undefined> {
+    if (!this.#open) throw new CacherStoppedError('compact');
+    return this.#store.compact?.();
+  }
+
+  /**
+   * Reads every record in the store and checks its checksum. Damaged records are listed in the
+   * report and emitted as `ERR_CORRUPT_RECORD` errors. Undefined when the store cannot verify.
+   */
+  async verify(): Promise<VerifyReport | undefined> {
+    if (!this.#readable) throw new CacherStoppedError('verify');
+    return this.#store.verify?.();
+  }
+
+  /** What the store holds on disk (segments, live and dead bytes, keys), where the store can tell. */
+  get storeStats(): StoreStats | undefined {
+    return this.#readable ? this.#store.stats?.() : undefined;
   }
 
   /**
@@ -451,6 +532,14 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
 
   // ---- internals: the memory map -------------------------------------------------------------
 
+  #markDeleted(key: string): void {
+    const entry = this.#dirty(key);
+    entry.value = undefined;
+    entry.deleted = true;
+    entry.createdAt = this.options.timers.now();
+    entry.expiresAt = 0;
+  }
+
   /** The entry for `key`, made dirty (queued, or marked for re-queueing if in flight). */
   #dirty(key: string): Entry {
     let entry = this.#mem.get(key);
@@ -490,8 +579,16 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
 
   #enqueue(entry: Entry): void {
     this.#queue.push(entry);
-    if (this.#queue.size >= this.options.batchSize) this.#flushSoon();
-    else if (this.#flushTimer === undefined && this.#flights.size === 0) this.#armFlushTimer();
+    const size = this.#queue.size;
+    if (size >= this.options.batchSize) this.#flushSoon();
+    else if (this.#flights.size === 0) {
+      if (this.#flushTimer === undefined) this.#armFlushTimer();
+      else if (this.#savePointSizes.has(size)) {
+        // A save point's change count was just reached: its deadline may be sooner.
+        this.options.timers.clearTimeout(this.#flushTimer);
+        this.#armFlushTimer();
+      }
+    }
   }
 
   #overHighWater(): false {

@@ -9,15 +9,16 @@ import type { Durability } from '../shared/protocol.js';
 import type { EngineStore } from './stores/engine-store.js';
 import { systemTimers, type Timers } from './timers.js';
 
-export type StoreKind = 'files' | 'memory';
+export type StoreKind = 'log' | 'files' | 'memory';
 
 export interface CacherOptions {
-  /** Directory of a disk store. Required for `files`; created (mode `mode.dir`) if missing. */
+  /** Directory of a disk store. Required for `log` and `files`; created (mode `mode.dir`) if missing. */
   dir?: string;
   /**
-   * Where values persist: `'files'` (one file per key), `'memory'` (nothing persists), or a
+   * Where values persist: `'log'` (segment files of appended records, see LogStore),
+   * `'files'` (one file per key), `'memory'` (nothing persists), or a
    * store object (for example a RedisStore).
-   * @default 'files'
+   * @default 'log'
    */
   store?: StoreKind | EngineStore;
   /** Serialization of values: 'v8', 'json', 'msgpack', a registered name, or a codec object. @default 'v8' */
@@ -79,7 +80,7 @@ export interface FilledOptions {
 }
 
 export const defaults = Object.freeze({
-  store: 'files' as StoreKind,
+  store: 'log' as StoreKind,
   codec: 'v8',
   ttl: 0,
   batchSize: 1000,
@@ -100,7 +101,8 @@ const known = new Set<string>([
   'maxPending', 'durability', 'maxEntries', 'maxBytes', 'threads', 'exitHooks', 'mode', 'timers',
 ]);
 
-function show(value: unknown): string {
+/** A value as it reads in an error message. */
+export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol' || typeof value === 'function') return String(value);
@@ -142,7 +144,7 @@ function validateMode(value: unknown): { file: number; dir: number } {
   return { file: file as number, dir: dir as number };
 }
 
-function validateTimers(value: unknown): Timers {
+export function validateTimers(value: unknown): Timers {
   const t = value as Partial<Timers> | null;
   if (typeof t !== 'object' || t === null || typeof t.now !== 'function' || typeof t.setTimeout !== 'function' || typeof t.clearTimeout !== 'function') {
     throw new TypeError(`timers must be an object with now, setTimeout and clearTimeout functions, received ${show(value)}`);
@@ -150,7 +152,7 @@ function validateTimers(value: unknown): Timers {
   return t as Timers;
 }
 
-function validateSavePoints(value: unknown): ReadonlyArray<readonly [number, number]> {
+export function validateSavePoints(value: unknown): ReadonlyArray<readonly [number, number]> {
   if (!Array.isArray(value)) throw new TypeError(`savePoints must be an array of [seconds, changes] pairs, received ${show(value)}`);
   return Object.freeze(
     value.map((rule: unknown, i) => {
@@ -171,12 +173,12 @@ export function fillOptions(options: CacherOptions = {}): FilledOptions {
   }
   const o = options as Record<string, unknown>;
   const store = o.store === undefined ? defaults.store : o.store;
-  if (store !== 'files' && store !== 'memory' && !isEngineStore(store)) {
-    throw new TypeError(`store must be 'files', 'memory' or a store object, received ${show(store)}`);
+  if (store !== 'log' && store !== 'files' && store !== 'memory' && !isEngineStore(store)) {
+    throw new TypeError(`store must be 'log', 'files', 'memory' or a store object, received ${show(store)}`);
   }
   const dir = o.dir;
   if (dir !== undefined && (typeof dir !== 'string' || dir === '')) throw new TypeError(`dir must be a non-empty string, received ${show(dir)}`);
-  if (store === 'files' && dir === undefined) throw new TypeError(`dir is required for the ${store} store`);
+  if ((store === 'log' || store === 'files') && dir === undefined) throw new TypeError(`dir is required for the ${store} store`);
   const durability = o.durability ?? defaults.durability;
   if (durability !== 'fsync' && durability !== 'os' && durability !== 'none') {
     throw new TypeError(`durability must be 'fsync', 'os' or 'none', received ${show(durability)}`);

@@ -13,13 +13,20 @@ const workerFile = new URL(`../worker/task.${fromSource ? 'ts' : 'js'}`, import.
 export class WorkerPool {
   #pool: Piscina;
 
-  constructor(threads: number) {
+  /**
+   * `asyncTasks`: the tasks await network I/O (the redis store). An idle worker then must keep
+   * its event loop running (its connection has to notice a close and reconnect), so piscina's
+   * Atomics.wait between tasks is off, and a second task may start while one awaits its reply.
+   */
+  constructor(threads: number, options: { asyncTasks?: boolean } = {}) {
+    const asyncTasks = options.asyncTasks === true;
     this.#pool = new Piscina({
       filename: workerFile,
       minThreads: threads,
       maxThreads: threads,
       // Tasks are synchronous file I/O: more than two queued per thread only adds latency.
-      concurrentTasksPerWorker: 1,
+      concurrentTasksPerWorker: asyncTasks ? 2 : 1,
+      ...(asyncTasks ? { atomics: 'disabled' as const } : {}),
       idleTimeout: Number.POSITIVE_INFINITY,
       execArgv: fromSource ? ['--import', 'tsx'] : [],
     });

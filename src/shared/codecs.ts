@@ -22,6 +22,38 @@ export interface JsonCodecOptions {
   replacer?: (this: unknown, key: string, value: unknown) => unknown;
   /** Passed to `JSON.parse` as its reviver. */
   reviver?: (this: unknown, key: string, value: unknown) => unknown;
+  /**
+   * Refuse values JSON would silently turn into something else: Map and Set (→ `{}`), typed
+   * arrays and ArrayBuffers, `undefined`, functions and symbols (dropped, or `null` in arrays),
+   * NaN and ±Infinity (→ `null`), BigInt. Objects with `toJSON` (Date, Buffer) are written as
+   * `toJSON` says, and read back as that (a string, `{ type: 'Buffer', data }`).
+   * Checked after `replacer`, so a replacer that drops a property by returning undefined needs
+   * `strict: false`.
+   * @default true
+   */
+  strict?: boolean;
+}
+
+/** Runs after the caller's replacer: a value JSON cannot carry faithfully is an error, not a silent change. */
+function strictJsonValue(key: string, value: unknown): unknown {
+  const refuse = (what: string): never => {
+    throw new TypeError(`${what}${key === '' ? '' : ` at key ${JSON.stringify(key)}`} has no faithful JSON form (use the v8 or msgpack codec)`);
+  };
+  switch (typeof value) {
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+    case 'bigint':
+      return refuse(typeof value);
+    case 'number':
+      return Number.isFinite(value) ? value : refuse(String(value));
+    case 'object':
+      if (value instanceof Map || value instanceof Set) return refuse(value.constructor.name);
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return refuse('binary data');
+      return value;
+    default:
+      return value;
+  }
 }
 
 export const v8Codec: Codec = Object.freeze({
@@ -32,12 +64,19 @@ export const v8Codec: Codec = Object.freeze({
 });
 
 export function createJsonCodec(options: JsonCodecOptions = {}): Codec {
-  const { replacer, reviver } = options;
+  const { replacer, reviver, strict = true } = options;
+  const write = !strict
+    ? replacer
+    : replacer === undefined
+      ? strictJsonValue
+      : function (this: unknown, key: string, value: unknown): unknown {
+          return strictJsonValue(key, replacer.call(this, key, value));
+        };
   return Object.freeze({
     id: 2,
     name: 'json',
     encode(value: unknown) {
-      const text = JSON.stringify(value, replacer);
+      const text = JSON.stringify(value, write);
       // JSON.stringify answers undefined (not an error) for functions, symbols and undefined.
       if (text === undefined) throw new TypeError(`value of type ${typeof value} has no JSON form`);
       return Buffer.from(text, 'utf8');
@@ -46,11 +85,18 @@ export function createJsonCodec(options: JsonCodecOptions = {}): Codec {
   });
 }
 
-/** msgpackr options (`structuredClone`, `useRecords`, …); `structuredClone` defaults to true. */
+/**
+ * msgpackr options (`structuredClone`, `useRecords`, …). Defaults: `structuredClone: true`, and
+ * `writeFunction` refuses functions (msgpackr would write them as undefined, losing them silently).
+ */
 export type MsgpackCodecOptions = PackrOptions;
 
+const refuseFunction = (): never => {
+  throw new TypeError('a function cannot be serialized by msgpack');
+};
+
 export function createMsgpackCodec(options: MsgpackCodecOptions = {}): Codec {
-  const packr = new Packr({ structuredClone: true, ...options });
+  const packr = new Packr({ structuredClone: true, writeFunction: refuseFunction, ...options });
   return Object.freeze({
     id: 3,
     name: 'msgpack',

@@ -15,7 +15,43 @@ export interface FilesTarget {
   durability: Durability;
 }
 
-export type StoreTarget = FilesTarget;
+/**
+ * A batch for the `log` store: appended to `segment` (a file name in `dir`) at `position`,
+ * a byte range the caller's thread reserved for this batch alone, so batches in flight on
+ * different threads never overlap and no lock is needed between them.
+ */
+export interface LogTarget {
+  kind: 'log';
+  dir: string;
+  fileMode: number;
+  dirMode: number;
+  durability: Durability;
+  segment: string;
+  position: number;
+  /** Bytes reserved: the framed batch must be exactly this long. */
+  length: number;
+}
+
+/** A batch for the `redis` store, written over the writing thread's own connection (src/worker/redis-writer.ts). */
+export interface RedisTarget {
+  kind: 'redis';
+  /** redis[s]://[[user]:password@]host[:port][/db]: auth and TLS come from the URL. */
+  url: string;
+  /** The entry for `key` lives at `dataPrefix + key`. */
+  dataPrefix: string;
+  /** Pub/sub channel the batch's keys are announced on, so other processes drop their copies. */
+  channel: string;
+  /** Identifies the publishing store, which ignores its own announcements. */
+  sender: string;
+  /** The store's clock when the batch was sent: a TTL goes out relative to it (PX), so host clocks need not agree. */
+  now: number;
+  /** A pipeline unanswered for this long fails with ETIMEDOUT and its connection is dropped. */
+  commandTimeout: number;
+  /** How long a write waits for a connection before failing with the last connection error. */
+  connectTimeout: number;
+}
+
+export type StoreTarget = FilesTarget | LogTarget | RedisTarget;
 
 /**
  * One batch of writes. Values are already encoded on the caller's thread and packed into one
@@ -51,9 +87,71 @@ export interface WriteResult {
   failures: WriteFailure[];
   /** Bytes handed to the OS. */
   bytes: number;
+  /**
+   * `log` store: file offset of each entry's record in the target segment, plus the end of the
+   * last one (length keys + 1). Only for a batch without failures.
+   */
+  offsets?: Float64Array;
 }
 
-export type WorkerTask = WriteBatch;
+/**
+ * A segment's index entries, in bulk: keys concatenated into one string (`keyEnds[i]` is where
+ * key i ends, in UTF-16 units) and columns for the rest, so the index crosses threads as a few
+ * transferred buffers and one string copy instead of a message per key.
+ */
+export interface LogIndexChunk {
+  keys: string;
+  keyEnds: Uint32Array;
+  kinds: Uint8Array;
+  offsets: Float64Array;
+  sizes: Uint32Array;
+  expiresAt: Float64Array;
+}
+
+/** A damaged stretch of a segment, found by a scan. */
+export interface LogProblem {
+  offset: number;
+  reason: string;
+}
+
+/** Maintenance work of the `log` store, run in a worker (see src/worker/log-jobs.ts). */
+export type LogJob =
+  /** Index one segment at open: from its hint when valid, else by a scan (then cut a torn tail, write a hint). */
+  | { job: 'open'; dir: string; segment: string; repair: boolean; fileMode: number }
+  /** A segment is full and all its batches landed: write its hint file. */
+  | { job: 'seal'; dir: string; segment: string; fileMode: number }
+  /** Copy the live records at `offsets`/`sizes` of `segment` to `output` at `position`. */
+  | { job: 'compact-copy'; dir: string; segment: string; output: string; position: number; offsets: Float64Array; sizes: Uint32Array; fileMode: number }
+  /** Cut `output` to `size`, make it durable, give it a hint, rename it to `final`: the compaction's commit point. */
+  | { job: 'compact-commit'; dir: string; output: string; final: string; size: number; durability: Durability; fileMode: number }
+  /** Remove segments (and their hints) no read uses any more. */
+  | { job: 'remove'; dir: string; segments: string[]; durability: Durability }
+  /** Check every record of a segment. */
+  | { job: 'verify'; dir: string; segment: string };
+
+export interface LogTask {
+  op: 'log';
+  job: LogJob;
+}
+
+export interface LogJobResult {
+  /** Set when the job failed as a whole (an OS error); nothing else is then meaningful. */
+  failure?: WriteFailure;
+  /** open, seal, verify: the segment's index entries (open only) and what was wrong with it. */
+  chunk?: LogIndexChunk;
+  problems?: LogProblem[];
+  /** open, compact-commit: the segment's size once repaired; verify: records found. */
+  size?: number;
+  records?: number;
+  /** open: bytes of torn tail cut off; whether the index came from a hint. */
+  cut?: number;
+  fromHint?: boolean;
+  /** compact-copy: new offset of each copied record (-1: dropped as damaged), and the output's end. */
+  offsets?: Float64Array;
+  end?: number;
+}
+
+export type WorkerTask = WriteBatch | LogTask;
 
 /** Turns anything thrown into the plain-data failure that can cross a thread boundary. */
 export function toFailure(index: number, error: unknown): WriteFailure {

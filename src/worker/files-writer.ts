@@ -19,7 +19,7 @@ function ensureShard(shard: string, target: FilesTarget): void {
   knownShards.add(shard);
 }
 
-export function writeFilesBatch(batch: WriteBatch): WriteResult {
+export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): WriteResult {
   const target = batch.target;
   const failures: WriteFailure[] = [];
   const shardsTouched = new Map<string, number[]>();

@@ -9,13 +9,56 @@ import type { LarderError } from '../errors.js';
 import type { Timers } from '../timers.js';
 import type { WorkerPool } from '../worker-pool.js';
 
-export interface StoredEntry {
-  value: unknown;
+export interface StoredMeta {
   createdAt: number;
   /** 0 = never. */
   expiresAt: number;
   /** Encoded bytes of the value. */
   size: number;
+}
+
+export interface StoredEntry extends StoredMeta {
+  value: unknown;
+}
+
+/** A stored record whose expiry has passed, as found by `EngineStore.findExpired`. */
+export interface ExpiredRecord {
+  key: string;
+  /** Bytes the record occupies in the store (file size for `files`). */
+  bytes: number;
+}
+
+/** What a store holds on disk (`Cacher.storeStats`). */
+export interface StoreStats {
+  kind: string;
+  /** Keys with a live record (expired ones included until compaction drops them). */
+  keys: number;
+  segments: number;
+  /** Bytes of the records keys point to. */
+  liveBytes: number;
+  /** Bytes of records nothing points to any more (overwritten, deleted, damaged): what compaction frees. */
+  deadBytes: number;
+  totalBytes: number;
+  compactions: number;
+}
+
+/** What one `compact()` did. */
+export interface CompactReport {
+  /** Segments rewritten (0: there was nothing to compact). */
+  segments: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsKept: number;
+  expiredDropped: number;
+}
+
+/** What `verify()` found: every record of every segment read and its checksum checked. */
+export interface VerifyReport {
+  segments: number;
+  records: number;
+  bytes: number;
+  /** Damaged stretches (each also reported as an `ERR_CORRUPT_RECORD` error event). */
+  problems: Array<{ segment: string; offset: number; reason: string }>;
 }
 
 export interface StoreContext {
@@ -43,6 +86,16 @@ export interface EngineStore {
   close(): Promise<void>;
   /** Synchronous read of one key; undefined on a miss, an expired entry or a bad record. */
   read(key: string): StoredEntry | undefined;
+  /**
+   * Synchronous metadata of one key without decoding its value (`has`, `prune`): undefined on a
+   * miss, a delete or a bad record. Unlike `read`, an expired entry is returned, with its expiry.
+   */
+  readMeta?(key: string): StoredMeta | undefined;
+  /**
+   * Records expired at `now`, found from the store's index or record headers without decoding
+   * values. A hint: `Cacher.prune` re-checks each one before deleting it.
+   */
+  findExpired?(now: number): Promise<ExpiredRecord[]>;
   /** Asynchronous read, for stores that cannot read synchronously (Redis). */
   load?(key: string): Promise<StoredEntry | undefined>;
   /** Every key the store holds (expired ones excluded where the store can tell cheaply). */
@@ -53,4 +106,10 @@ export interface EngineStore {
   writeSync(batch: BatchColumns): WriteResult;
   /** Removes everything the store holds. */
   clear(): Promise<void>;
+  /** Rewrites live records to drop dead ones (log-structured stores). */
+  compact?(): Promise<CompactReport>;
+  /** Reads every record and checks it; damaged ones are reported and listed. */
+  verify?(): Promise<VerifyReport>;
+  /** Sizes of what the store holds. */
+  stats?(): StoreStats;
 }

@@ -4,9 +4,9 @@
  * that fails any check is a miss; a damaged one is also reported (`ERR_CORRUPT_RECORD`).
  */
 import { codecById, type Codec } from '../../shared/codecs.js';
-import { RecordKind, decodeRecord } from '../../shared/record.js';
+import { RecordKind, decodeRecord, type DecodedRecord } from '../../shared/record.js';
 import { CorruptRecordError, type LarderError } from '../errors.js';
-import type { StoredEntry } from './engine-store.js';
+import type { StoredEntry, StoredMeta } from './engine-store.js';
 
 export interface ReadContext {
   codec: Codec;
@@ -18,7 +18,11 @@ function codecFor(id: number, preferred: Codec): Codec | undefined {
   return id === preferred.id ? preferred : codecById(id);
 }
 
-export function readStoredEntry(buf: Buffer, offset: number, key: string, location: string, ctx: ReadContext): StoredEntry | undefined {
+/**
+ * The checked record for `key` at `offset` (frame, checksum, codec, key; not expiry), or
+ * undefined for a delete or a bad record (reported). The value is left undecoded.
+ */
+function readCheckedRecord(buf: Buffer, offset: number, key: string, location: string, ctx: ReadContext): DecodedRecord | undefined {
   const decoded = decodeRecord(buf, offset, (id) => codecFor(id, ctx.codec) !== undefined);
   if (decoded.status !== 'ok') {
     const reason = decoded.status === 'truncated' ? `truncated (${decoded.needed} bytes missing)` : decoded.reason;
@@ -30,7 +34,18 @@ export function readStoredEntry(buf: Buffer, offset: number, key: string, locati
     ctx.report(new CorruptRecordError(key, location, `holds key ${JSON.stringify(record.key.slice(0, 80))}`));
     return undefined;
   }
-  if (record.kind === RecordKind.delete) return undefined;
+  return record.kind === RecordKind.delete ? undefined : record;
+}
+
+/** A record's metadata, expired or not, without decoding its value (`has`, `prune`). */
+export function readStoredMeta(buf: Buffer, offset: number, key: string, location: string, ctx: ReadContext): StoredMeta | undefined {
+  const record = readCheckedRecord(buf, offset, key, location, ctx);
+  return record === undefined ? undefined : { createdAt: record.createdAt, expiresAt: record.expiresAt, size: record.value.length };
+}
+
+export function readStoredEntry(buf: Buffer, offset: number, key: string, location: string, ctx: ReadContext): StoredEntry | undefined {
+  const record = readCheckedRecord(buf, offset, key, location, ctx);
+  if (record === undefined) return undefined;
   if (record.expiresAt !== 0 && record.expiresAt <= ctx.now) return undefined;
   let value: unknown;
   try {

@@ -1,0 +1,185 @@
+/**
+ * N values of B bytes to durable storage, side by side in one run: larder `log` (at each
+ * `--log-threads` count), larder `files`, lmdb-js (`put` then `flushed`) and a naive
+ * open/write/fsync/close per key (64 at a time; `--naive-entries`, it is slow). Each run starts
+ * with an empty directory and ends when everything is durable. Reports entries/s, main-thread
+ * µs per entry (event-loop utilisation × wall time / entries: includes encoding), event-loop
+ * delay p99/max; then reopen + read every key back, larder `log` against lmdb-js.
+ *
+ *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--runs 3]
+ *        [--log-threads 1,2] [--naive-entries 10000] [--json]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { open as openLmdb } from 'lmdb';
+import { Bench } from 'tinybench';
+import { Cacher } from '../src/main/cacher.js';
+
+const { values: args } = parseArgs({
+  options: {
+    entries: { type: 'string', default: '100000' },
+    'value-size': { type: 'string', default: '1024' },
+    runs: { type: 'string', default: '3' },
+    'log-threads': { type: 'string', default: '1,2' },
+    'naive-entries': { type: 'string', default: '10000' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const entries = Number(args.entries);
+const valueSize = Number(args['value-size']);
+const runs = Number(args.runs);
+const naiveEntries = Number(args['naive-entries']);
+const logThreads = args['log-threads'].split(',').map(Number);
+const payload = 'x'.repeat(valueSize);
+/** A distinct value per key, as a real workload would have. */
+const valueOf = (i: number): string => `${i}:${payload}`;
+
+interface Figures {
+  entriesPerSec: number;
+  mainUsPerEntry: number;
+  eldP99: number;
+  eldMax: number;
+}
+interface ReopenFigures {
+  openMs: number;
+  readAllMs: number;
+}
+const writes = new Map<string, Figures[]>();
+const reopens = new Map<string, ReopenFigures[]>();
+
+const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Times `body` (n entries) with event-loop delay and utilisation around it. */
+async function measure(name: string, n: number, body: () => Promise<void>): Promise<void> {
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  eld.enable();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  await body();
+  const ms = performance.now() - t0;
+  const elu = performance.eventLoopUtilization(elu0);
+  eld.disable();
+  const list = writes.get(name) ?? [];
+  list.push({ entriesPerSec: n / (ms / 1000), mainUsPerEntry: (elu.utilization * ms * 1000) / n, eldP99: eld.percentile(99) / 1e6, eldMax: eld.max / 1e6 });
+  writes.set(name, list);
+}
+
+function record(name: string, figures: ReopenFigures): void {
+  const list = reopens.get(name) ?? [];
+  list.push(figures);
+  reopens.set(name, list);
+}
+
+async function larderRun(name: string, store: 'log' | 'files', threads: number, reopen: boolean): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `larder-durable-${store}-`));
+  try {
+    const cache = await Cacher.open({ dir, store, threads });
+    await measure(name, entries, async () => {
+      for (let i = 0; i < entries; i++) {
+        if (!cache.set(`key:${i}`, valueOf(i))) await cache.drained();
+        if ((i & 1023) === 0) await yieldNow(); // a producer that yields, like a server
+      }
+      await cache.sync({ timeout: 600_000 });
+    });
+    await cache.stop();
+    if (!reopen) return;
+    const t0 = performance.now();
+    const again = await Cacher.open({ dir, store, threads });
+    const t1 = performance.now();
+    for (let i = 0; i < entries; i++) if (again.get(`key:${i}`) === undefined) throw new Error(`key:${i} missing after reopen`);
+    const t2 = performance.now();
+    record(name, { openMs: t1 - t0, readAllMs: t2 - t1 });
+    await again.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function lmdbRun(name: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'larder-durable-lmdb-'));
+  try {
+    const db = openLmdb({ path: dir });
+    await measure(name, entries, async () => {
+      for (let i = 0; i < entries; i++) {
+        void db.put(`key:${i}`, valueOf(i));
+        if ((i & 1023) === 0) await yieldNow();
+      }
+      await db.flushed;
+    });
+    await db.close();
+    const t0 = performance.now();
+    const again = openLmdb({ path: dir });
+    const t1 = performance.now();
+    for (let i = 0; i < entries; i++) if (again.get(`key:${i}`) === undefined) throw new Error(`key:${i} missing after reopen`);
+    const t2 = performance.now();
+    record(name, { openMs: t1 - t0, readAllMs: t2 - t1 });
+    await again.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What people write first: one file per key, open + write + fsync + close, 64 in flight. */
+async function naiveRun(name: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'larder-durable-naive-'));
+  try {
+    await measure(name, naiveEntries, async () => {
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < naiveEntries) {
+          const i = next++;
+          const handle = await openFile(join(dir, `key-${i}`), 'w');
+          await handle.writeFile(valueOf(i));
+          await handle.sync();
+          await handle.close();
+        }
+      };
+      await Promise.all(Array.from({ length: 64 }, lane));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bench = new Bench({ iterations: runs, time: 0, warmup: false, throws: true });
+// Async functions, so tinybench awaits them and never probes one by calling it outside a run.
+const task = (name: string, run: (name: string) => Promise<void>): void => {
+  bench.add(name, async () => {
+    await run(name);
+  });
+};
+for (const threads of logThreads) task(`larder log (${threads} thread${threads > 1 ? 's' : ''})`, (name) => larderRun(name, 'log', threads, true));
+task('larder files (2 threads)', (name) => larderRun(name, 'files', 2, false));
+task('lmdb-js put + flushed', lmdbRun);
+task(`naive open/write/fsync per key (${naiveEntries})`, naiveRun);
+await bench.run();
+
+const median = <T>(list: T[], pick: (f: T) => number): number => {
+  const sorted = list.map(pick).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+const lmdbRate = median(writes.get('lmdb-js put + flushed') ?? [], (f) => f.entriesPerSec);
+const writeTable = [...writes].map(([name, list]) => ({
+  contender: name,
+  'entries/s': Math.round(median(list, (f) => f.entriesPerSec)),
+  'vs lmdb-js': Number((median(list, (f) => f.entriesPerSec) / lmdbRate).toFixed(2)),
+  'main µs/entry': Number(median(list, (f) => f.mainUsPerEntry).toFixed(2)),
+  'eld p99 ms': Number(median(list, (f) => f.eldP99).toFixed(2)),
+  'eld max ms': Number(median(list, (f) => f.eldMax).toFixed(2)),
+}));
+const reopenTable = [...reopens].map(([name, list]) => ({
+  contender: name,
+  'open ms': Number(median(list, (f) => f.openMs).toFixed(1)),
+  [`read ${entries} keys ms`]: Number(median(list, (f) => f.readAllMs).toFixed(1)),
+}));
+const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, entries, valueSize, runs };
+if (args.json) console.log(JSON.stringify({ machine, writes: writeTable, reopen: reopenTable }, null, 2));
+else {
+  console.log(machine);
+  console.table(writeTable);
+  console.table(reopenTable);
+}

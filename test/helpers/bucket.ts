@@ -1,0 +1,31 @@
+import { afterEach } from 'vitest';
+import { Bucket, type BucketOptions } from '../../src/main/bucket/bucket.js';
+import type { Lifetime } from '../../src/main/bucket/lifetime.js';
+import { v8Codec, type Codec } from '../../src/shared/codecs.js';
+
+const open: Bucket[] = [];
+
+afterEach(async () => {
+  for (const bucket of open.splice(0)) await bucket.close({ timeout: 10_000 }).catch(() => bucket.cacher.discard());
+});
+
+/** An open bucket (one writer thread, quick flushes) closed after the current test. */
+export async function openBucket(dir: string, lifetime?: Lifetime, options: BucketOptions = {}): Promise<Bucket> {
+  const bucket = new Bucket(dir, lifetime, { ...options, engine: { threads: 1, flushDelay: 5, ...options.engine } });
+  open.push(bucket);
+  await bucket.start();
+  return bucket;
+}
+
+/** The v8 codec (same id and name), counting its decodes: proves a path never decodes a value. */
+export function countingV8Codec(): Codec & { decodes: number } {
+  const codec = {
+    ...v8Codec,
+    decodes: 0,
+    decode(bytes: Uint8Array): unknown {
+      codec.decodes++;
+      return v8Codec.decode(bytes);
+    },
+  };
+  return codec;
+}
