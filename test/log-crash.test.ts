@@ -50,7 +50,8 @@ async function lane(dir: string, kills: number, seed: number): Promise<LaneRepor
   for (let i = 0; i < kills; i++) {
     const start = (seed * 1000 + i + 1) * STRIDE;
     const compact = i % 2 === 0;
-    const child = runChild('log-crash-writer.ts', [dir, String(start), String(KEYS), ...(compact ? ['compact'] : [])]);
+    // Writers get two threads (batches land out of order); compacting children one (to start fast).
+    const child = runChild('log-crash-writer.ts', [dir, String(start), String(KEYS), compact ? '1' : '2', ...(compact ? ['compact'] : [])]);
     // The first resolved sync proves the store works after the previous kill; then a random moment.
     await child.waitFor(compact ? /^compacting$/ : /^synced /);
     if (compact) await child.waitFor(/^synced /);

@@ -5,6 +5,8 @@ import type { LarderError } from '../src/main/errors.js';
 import type { CacherOptions } from '../src/main/options.js';
 import { connectCacher, type RemoteCacher } from '../src/main/remote/connect-cacher.js';
 import { exposeCacher, type CacherExposure } from '../src/main/remote/expose-cacher.js';
+import { MemoryBackend } from '../src/main/region/memory-backend.js';
+import { Region } from '../src/main/region/region.js';
 
 // Both ends in this thread, over a real MessageChannel: the wire behaviour is the same, and
 // the owner's side can be inspected directly.
@@ -127,5 +129,31 @@ describe('getOrCreate locks held by a thread that goes away', () => {
     finish(7);
     expect(await first).toBe(7);
     expect(cache.get('slow')).toBe(7);
+  });
+});
+
+describe('getOrCreate routed through a Region', () => {
+  it("the Region's single-flight decides who creates; the value is stored in the Region", async () => {
+    const cache = await Cacher.open({ store: 'memory' });
+    const region = new Region({ store: new MemoryBackend() });
+    const clients = [0, 1, 2].map(() => {
+      const { port1, port2 } = new MessageChannel();
+      const exposure = exposeCacher(cache, port1, { region });
+      const client = connectCacher(port2);
+      open.push({ cache, exposure, client });
+      return client;
+    });
+    let calls = 0;
+    const creator = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return { made: calls };
+    };
+    const values = await Promise.all(clients.map((c) => c.getOrCreate('r', creator)));
+    expect(calls).toBe(1);
+    expect(values).toEqual([{ made: 1 }, { made: 1 }, { made: 1 }]);
+    expect(await region.get('r')).toEqual({ made: 1 });
+    expect(await clients[0]!.getOrCreate('r', creator)).toEqual({ made: 1 });
+    await expect(clients[1]!.getOrCreate('bad', () => Promise.reject(Object.assign(new Error('no'), { code: 'E_NO' })))).rejects.toMatchObject({ code: 'E_NO' });
   });
 });

@@ -5,7 +5,8 @@
  * durable. See DESIGN.md §2 for the contract this file keeps.
  */
 import { EventEmitter } from 'node:events';
-import { BatchBuilder, sliceClock } from './batch-encoder.js';
+import { BatchBuilder, sliceClock, type EncodedBatch } from './batch-encoder.js';
+import { v8Codec } from '../shared/codecs.js';
 import { Entry, EntryState } from './entry.js';
 import {
   CacherStoppedError,
@@ -113,6 +114,8 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #paused = false;
+  /** clear() calls in progress: while any is, no new batch is handed to the store. */
+  #clearing = 0;
   #pool: WorkerPool | undefined;
   #flushTimer: unknown;
   #flushImmediate: NodeJS.Immediate | undefined;
@@ -440,10 +443,17 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     if (!this.#open) throw new CacherStoppedError('clear');
     this.discard();
     const timeout = waitTimeout(options);
-    await this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
-    await this.#store.clear();
-    // Writes made while clear() was waiting are kept: only what was written before goes.
-    for (const entry of this.#mem.values()) if (entry.state === EntryState.clean) this.#drop(entry);
+    // Hold new writes back until the store is empty, or one made meanwhile could land first
+    // and be cleared with the rest; held writes stay queued and go out afterwards.
+    this.#clearing++;
+    try {
+      await this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
+      await this.#store.clear();
+      for (const entry of this.#mem.values()) if (entry.state === EntryState.clean) this.#drop(entry);
+    } finally {
+      this.#clearing--;
+      if (this.#queue.size > 0) this.#flushSoon();
+    }
   }
 
   /**
@@ -515,19 +525,13 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
    */
   flushSync(): void {
     if (this.#lifecycle !== 'started' && this.#lifecycle !== 'stopping') return;
-    const builder = new BatchBuilder();
+    // Encoded here, value by value: there is no worker left to unpack a packed batch.
+    const builder = new BatchBuilder(this.options.codec, false);
     const pending = [...this.#queue];
     for (const flight of this.#flights) pending.push(...flight.entries.filter((e) => e.state !== EntryState.clean));
-    for (const entry of pending) {
-      try {
-        builder.add(entry, this.options.codec);
-      } catch {
-        // reported already when it was first flushed
-      }
-    }
-    if (builder.length === 0) return;
-    const { batch } = builder.build(this.options.codec);
-    this.#store.writeSync(batch);
+    for (const entry of pending) builder.add(entry); // an unencodable value was reported when first flushed
+    const { encoded } = builder.build();
+    if (encoded !== undefined) this.#store.writeSync(encoded.batch);
   }
 
   // ---- internals: the memory map -------------------------------------------------------------
@@ -697,7 +701,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
    * SLICE_MS, and keeps at most two batches per writer thread in flight.
    */
   #pump(): void {
-    if (this.#paused || this.#retryTimer !== undefined) return;
+    if (this.#paused || this.#clearing > 0 || this.#retryTimer !== undefined) return;
     if (this.#lifecycle !== 'started' && this.#lifecycle !== 'stopping') return;
     if (this.#flushTimer !== undefined) {
       this.options.timers.clearTimeout(this.#flushTimer);
@@ -708,22 +712,21 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       return;
     }
     const { codec, batchSize } = this.options;
+    const packed = codec === v8Codec && this.#store.encodesInWorker === true;
     const maxFlights = this.options.threads * 2;
     const deadline = sliceClock() + SLICE_MS;
     while (this.#queue.size > 0 && this.#flights.size < maxFlights) {
-      const builder = new BatchBuilder();
+      const builder = new BatchBuilder(codec, packed);
+      let taken = 0;
       let entry: Entry | undefined;
-      while (builder.length < batchSize && (entry = this.#queue.shift()) !== undefined) {
-        try {
-          builder.add(entry, codec);
-        } catch (error) {
-          this.#unencodable(entry, error);
-          continue;
-        }
+      while (taken < batchSize && (entry = this.#queue.shift()) !== undefined) {
+        builder.add(entry);
         entry.state = EntryState.inFlight;
-        if ((builder.length & 63) === 0 && sliceClock() > deadline) break;
+        if ((++taken & 63) === 0 && sliceClock() > deadline) break;
       }
-      if (builder.length > 0) this.#dispatch(builder);
+      const { encoded, unencodable } = builder.build();
+      for (const { entry: bad, error } of unencodable) this.#unencodable(bad, error);
+      if (encoded !== undefined) this.#dispatch(encoded);
       if (sliceClock() > deadline) {
         if (this.#queue.size > 0) this.#flushSoon();
         return;
@@ -750,9 +753,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     this.#report(error);
   }
 
-  #dispatch(builder: BatchBuilder): void {
-    const { batch, transfer, entries, seqs } = builder.build(this.options.codec);
-    for (const e of entries) this.#memBytes += e.size;
+  #dispatch({ batch, transfer, entries, seqs }: EncodedBatch): void {
     const flight: Flight = { entries, seqs };
     this.#flights.add(flight);
     this.#inFlightCount += entries.length;
@@ -785,6 +786,12 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
         continue;
       }
       written++;
+      // The size of what was written counts toward maxBytes unless a newer version replaced it.
+      const size = result.sizes?.[i];
+      if (size !== undefined && entry.seq === seq && entry.size < 0) {
+        entry.size = size;
+        this.#memBytes += size;
+      }
       if (entry.state === EntryState.inFlightDirty) {
         entry.state = EntryState.queued;
         this.#queue.push(entry);

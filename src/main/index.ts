@@ -88,3 +88,15 @@ export {
   ManagerConflictError,
   UnknownCacheError,
 } from './manager/manager-errors.js';
+export { exposeCacher } from './remote/expose-cacher.js';
+export type { CacherExposure, ExposeOptions } from './remote/expose-cacher.js';
+export { connectCacher, RemoteCacher } from './remote/connect-cacher.js';
+export type { ConnectOptions, RemoteCacherStats, RemoteGetOrCreateOptions } from './remote/connect-cacher.js';
+export type { LocalCacheOptions } from './remote/local-read-cache.js';
+export {
+  RemoteClosedError,
+  RemoteLockTimeoutError,
+  RemoteTimeoutError,
+  UnclonableValueError,
+  registerRemoteError,
+} from './remote/remote-errors.js';

@@ -3,7 +3,7 @@
  * ever sees their results: indexing a segment at open, sealing a full one (its hint file),
  * the two steps of compaction, removing segments, and verifying one.
  */
-import { fstatSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeRecord } from '../shared/record.js';
 import { toFailure, type LogIndexChunk, type LogJob, type LogJobResult, type LogProblem, type LogTask } from '../shared/protocol.js';
@@ -29,6 +29,8 @@ function runJob(job: LogJob): LogJobResult {
     case 'open':
       return openSegment(job.dir, job.segment, job.repair, job.fileMode);
     case 'seal': {
+      // Every batch of a segment may have failed before its file was even created.
+      if (!existsSync(join(job.dir, job.segment))) return { size: 0, problems: [] };
       const scan = scanSegmentFile(join(job.dir, job.segment));
       writeHint(job.dir, job.segment, columnsToChunk(scan.records), scan.fileSize, job.fileMode);
       return { problems: scan.problems, size: scan.fileSize };
@@ -45,6 +47,7 @@ function runJob(job: LogJob): LogJobResult {
       if (job.durability === 'fsync') fsyncDir(job.dir);
       return {};
     case 'verify': {
+      if (!existsSync(join(job.dir, job.segment))) return { problems: [], records: 0, size: 0 };
       const scan = scanSegmentFile(join(job.dir, job.segment));
       const problems = scan.problems;
       if (scan.validEnd < scan.fileSize) problems.push({ offset: scan.validEnd, reason: `torn tail of ${scan.fileSize - scan.validEnd} bytes` });
@@ -60,19 +63,23 @@ function openSegment(dir: string, segment: string, repair: boolean, fileMode: nu
     const size = fstatSync(fd).size;
     const hint = readIfPresent(join(dir, hintName(segment)));
     const fromHint = hint === undefined ? undefined : decodeHint(hint, size);
-    if (fromHint !== undefined) return { chunk: fromHint, size, fromHint: true, problems: [], cut: 0 };
+    if (fromHint !== undefined) return { chunk: fromHint, size, problems: [] };
     const scan = scanSegmentFd(fd, size);
     const cut = size - scan.validEnd;
     const chunk = columnsToChunk(scan.records);
-    if (!repair) return { chunk, size, fromHint: false, problems: scan.problems, cut: 0 };
+    if (!repair) return { chunk, size, problems: scan.problems };
     if (cut > 0) {
       // Nothing after the last valid record was ever confirmed: a batch is confirmed only
       // once all of it is written and fsynced, and then its last record is valid.
       fsLayer.ftruncateSync(fd, scan.validEnd);
       fsLayer.fsyncSync(fd);
     }
-    writeHint(dir, segment, chunk, scan.validEnd, fileMode);
-    return { chunk, size: scan.validEnd, fromHint: false, problems: scan.problems, cut };
+    try {
+      writeHint(dir, segment, chunk, scan.validEnd, fileMode);
+    } catch {
+      // A hint only speeds up the next open; failing to write one (ENOSPC) must not fail this one.
+    }
+    return { chunk, size: scan.validEnd, problems: scan.problems };
   } finally {
     fsLayer.closeSync(fd);
   }

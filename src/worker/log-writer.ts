@@ -1,6 +1,6 @@
 /**
- * Write side of the `log` store: frames a whole batch into one buffer, writes it with one
- * positional write into the range the caller's thread reserved in the segment, and fsyncs once.
+ * Write side of the `log` store: frames a whole batch into one buffer, claims that many bytes of
+ * the segment (see LogTarget), writes them with one positional write, and fsyncs once.
  * The batch lands entirely or is reported failed entirely (its range then reads as a damaged
  * or empty stretch, which scans skip).
  */
@@ -10,8 +10,11 @@ import { RecordKind, recordSize, writeRecord } from '../shared/record.js';
 import { toFailure, type LogTarget, type WriteBatch, type WriteResult } from '../shared/protocol.js';
 import { fsLayer, fsyncDir } from './fs-layer.js';
 
-const MAX_OPEN = 4;
-/** Segment descriptors this thread has open, oldest first; a segment is written for a while, then never again. */
+/**
+ * Segment descriptors this thread has open, oldest first. A segment is written for a while, then
+ * never again; keeping few open lets the space of compacted-away segments be freed soon.
+ */
+const MAX_OPEN = 2;
 const open = new Map<string, number>();
 
 /** A descriptor for the segment, created if missing; a new segment's directory entry is made durable first. */
@@ -72,16 +75,12 @@ export function writeLogBatch(batch: WriteBatch, target: LogTarget): WriteResult
     keys[i] = key;
     total += recordSize(key.length, (batch.valueOffsets[i + 1] as number) - (batch.valueOffsets[i] as number));
   }
-  if (total !== target.length) {
-    // Writing past the reservation would overwrite the next batch: refuse instead.
-    const error = Object.assign(new Error(`batch frames to ${total} bytes, ${target.length} were reserved`), { code: 'ERR_RESERVATION' });
-    return { failures: batch.keys.map((_, i) => toFailure(i, error)), bytes: 0 };
-  }
   const out = Buffer.allocUnsafe(total);
+  const position = Number(Atomics.add(new BigInt64Array(target.cursor), 0, BigInt(total)));
   const offsets = new Float64Array(n + 1);
   let at = 0;
   for (let i = 0; i < n; i++) {
-    offsets[i] = target.position + at;
+    offsets[i] = position + at;
     const kind = batch.kinds[i] === RecordKind.delete ? RecordKind.delete : RecordKind.put;
     at = writeRecord(out, at, keys[i] as Buffer, batch.values.subarray(batch.valueOffsets[i], batch.valueOffsets[i + 1]), {
       kind,
@@ -90,11 +89,11 @@ export function writeLogBatch(batch: WriteBatch, target: LogTarget): WriteResult
       expiresAt: batch.expiresAt[i] as number,
     });
   }
-  offsets[n] = target.position + at;
+  offsets[n] = position + at;
   const path = join(target.dir, target.segment);
   try {
     const fd = segmentFd(path, target);
-    writeAllAt(fd, out, target.position);
+    writeAllAt(fd, out, position);
     if (target.durability === 'fsync') fsLayer.fsyncSync(fd);
   } catch (error) {
     forget(path);

@@ -82,6 +82,11 @@ export interface EngineStore {
   readonly kind: string;
   /** false: nothing is written anywhere; every write completes at once. */
   readonly persistent: boolean;
+  /**
+   * true: `write` hands batches to the worker task (src/worker/task.ts), which can take v8
+   * values packed in one serialization and encode them there, off the caller's thread.
+   */
+  readonly encodesInWorker?: boolean;
   open(context: StoreContext): Promise<void>;
   close(): Promise<void>;
   /** Synchronous read of one key; undefined on a miss, an expired entry or a bad record. */

@@ -17,6 +17,7 @@ import { readStoredEntry, readStoredMeta } from './record-reader.js';
 export class FilesStore implements EngineStore {
   readonly kind = 'files';
   readonly persistent = true;
+  readonly encodesInWorker = true;
   readonly dir: string;
   #context: StoreContext | undefined;
   #target: FilesTarget | undefined;
@@ -71,12 +72,14 @@ export class FilesStore implements EngineStore {
     return found;
   }
 
+  /** Keys of records that decode and have not expired (each file is decoded anyway to find its key). */
   *keys(): Iterable<string> {
+    const now = this.#ctx().timers.now();
     for (const shard of safeReaddir(this.dir)) {
       if (!/^[0-9a-f]{2}$/.test(shard)) continue;
       for (const name of safeReaddir(join(this.dir, shard))) {
         if (!name.endsWith('.rec')) continue;
-        const key = readKey(join(this.dir, shard, name));
+        const key = readKey(join(this.dir, shard, name), now);
         if (key !== undefined) yield key;
       }
     }
@@ -177,11 +180,13 @@ function recordFileProblem(buf: Buffer, shard: string, name: string): string | u
   return undefined;
 }
 
-/** The key a record file holds, or undefined if the file is unreadable or damaged. */
-function readKey(file: string): string | undefined {
+/** The key a record file holds, or undefined if the file is unreadable, damaged or expired at `now`. */
+function readKey(file: string, now: number): string | undefined {
   try {
     const decoded = decodeRecord(readFileSync(file), 0);
-    return decoded.status === 'ok' ? decoded.record.key : undefined;
+    if (decoded.status !== 'ok') return undefined;
+    const { key, expiresAt } = decoded.record;
+    return expiresAt === 0 || expiresAt > now ? key : undefined;
   } catch {
     return undefined; // vanished between readdir and read: a concurrent delete
   }

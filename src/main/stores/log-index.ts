@@ -15,8 +15,8 @@ export class LogIndex {
   #expiresAt = new Float64Array(INITIAL_CAPACITY);
   #free: number[] = [];
   #next = 0;
-  /** Live bytes by segment number. */
-  #live = new Map<number, number>();
+  /** Live bytes by segment number (segment numbers are small and dense: an array beats a Map here). */
+  #live: number[] = [];
 
   get size(): number {
     return this.#slots.size;
@@ -82,20 +82,18 @@ export class LogIndex {
   }
 
   liveBytes(segment: number): number {
-    return this.#live.get(segment) ?? 0;
+    return this.#live[segment] ?? 0;
   }
 
   clear(): void {
     this.#slots.clear();
     this.#free = [];
     this.#next = 0;
-    this.#live.clear();
+    this.#live = [];
   }
 
   #addLive(segment: number, bytes: number): void {
-    const live = (this.#live.get(segment) ?? 0) + bytes;
-    if (live === 0) this.#live.delete(segment);
-    else this.#live.set(segment, live);
+    this.#live[segment] = (this.#live[segment] ?? 0) + bytes;
   }
 
   #allocate(): number {

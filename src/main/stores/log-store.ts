@@ -4,10 +4,11 @@
  * and one fsync per batch, by the writer workers; this thread keeps the index (key → segment,
  * offset, size, expiry) and reads a record with one `readSync` at its offset.
  *
- * Batches in flight at once (up to two per writer thread) each get their own byte range of the
- * active segment, reserved here before the batch is posted, so they never overlap and need no
- * lock; a key's newer version is always posted after its older one landed, so it always lies
- * at a higher offset or in a later segment. A crash can leave a reserved range unwritten (a
+ * Batches in flight at once (up to two per writer thread) each claim their own byte range of
+ * the active segment with one atomic add on a cursor shared with the workers, once they know
+ * their framed size, so they never overlap and need no lock; a key's newer version is always
+ * posted after its older one landed, so it always lies at a higher offset or in a later
+ * segment. Values arrive packed (one serialization per batch) and are encoded in the worker. A crash can leave a reserved range unwritten (a
  * stretch of zeros) or half written; scans skip both. See src/worker/log-format.ts for the
  * files, src/worker/log-scan.ts for recovery.
  */
@@ -80,11 +81,15 @@ interface Segment extends SegmentId {
   sealed: boolean;
   /** Read descriptor, opened on first read. */
   fd: number | undefined;
+  /** Append position shared with the writers (segments written by this process). */
+  cursor: BigInt64Array | undefined;
 }
 
 export class LogStore implements EngineStore {
   readonly kind = 'log';
   readonly persistent = true;
+  /** Batches arrive as one serialization of their values; the worker encodes them. */
+  readonly encodesInWorker = true;
   readonly dir: string;
   readonly readOnly: boolean;
   readonly segmentSize: number;
@@ -185,6 +190,12 @@ export class LogStore implements EngineStore {
     }
     const last = found[found.length - 1];
     this.#nextMajor = Math.max(this.#nextMajor, last === undefined ? 1 : last.major + 1);
+    if (this.readOnly) {
+      // The writer may compact segments away meanwhile: descriptors opened now keep them readable.
+      for (const segment of segments) segment.fd = openSync(join(this.dir, segment.name), 'r');
+    } else {
+      this.#maybeCompact();
+    }
   }
 
   /** Applies one segment's index entries in order, yielding the event loop every couple of ms. */
@@ -304,7 +315,7 @@ export class LogStore implements EngineStore {
   write(batch: BatchColumns, transfer: ArrayBuffer[]): Promise<WriteResult> {
     const ctx = this.#ctx();
     if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
-    const { target, segment } = this.#reserve(batch, ctx);
+    const { target, segment } = this.#reserve(ctx);
     // The columns the index needs after the batch lands; the originals are transferred away.
     const kinds = batch.kinds.slice();
     const expiresAt = batch.expiresAt.slice();
@@ -327,35 +338,34 @@ export class LogStore implements EngineStore {
   writeSync(batch: BatchColumns): WriteResult {
     const ctx = this.#ctx();
     if (this.readOnly) return refuseAll(batch, new StoreReadOnlyError(this.dir, 'write'));
-    const { target, segment } = this.#reserve(batch, ctx);
+    const { target, segment } = this.#reserve(ctx);
     const result = writeLogBatch({ ...batch, op: 'write', target }, target);
     this.#landed(segment, batch.keys, batch.kinds, batch.expiresAt, result);
     return result;
   }
 
   /** Reserves the batch's byte range in the active segment, starting a new segment when it is full. */
-  #reserve(batch: BatchColumns, ctx: StoreContext): { target: LogTarget; segment: Segment } {
-    const n = batch.keys.length;
-    let length = 36 * n + (batch.valueOffsets[n] as number) - (batch.valueOffsets[0] as number);
-    for (let i = 0; i < n; i++) length += Buffer.byteLength(batch.keys[i] as string, 'utf8');
+  #reserve(ctx: StoreContext): { target: LogTarget; segment: Segment } {
     let segment = this.#active;
-    if (segment === undefined || (segment.bytes > 0 && segment.bytes + length > this.segmentSize)) {
+    // Batches already posted may still take the segment past the limit by a batch or two each.
+    if (segment === undefined || appended(segment) >= this.segmentSize) {
       if (segment !== undefined) this.#retire(segment);
       segment = this.#addSegment({ major: this.#nextMajor++, minor: 0 }, 0, false);
+      segment.cursor = new BigInt64Array(new SharedArrayBuffer(8));
       this.#active = segment;
     }
-    const position = segment.bytes;
-    segment.bytes += length;
     segment.pending++;
+    const cursor = (segment.cursor as BigInt64Array).buffer as SharedArrayBuffer;
     return {
       segment,
-      target: { kind: 'log', dir: this.dir, fileMode: ctx.mode.file, dirMode: ctx.mode.dir, durability: ctx.durability, segment: segment.name, position, length },
+      target: { kind: 'log', dir: this.dir, fileMode: ctx.mode.file, dirMode: ctx.mode.dir, durability: ctx.durability, segment: segment.name, cursor },
     };
   }
 
   /** A batch came back: index what it wrote (all or nothing), then seal or compact if due. */
   #landed(segment: Segment, keys: readonly string[], kinds: Uint8Array, expiresAt: Float64Array, result: WriteResult | undefined): void {
     segment.pending--;
+    segment.bytes = appended(segment);
     const offsets = result?.offsets;
     if (result !== undefined && result.failures.length === 0 && offsets !== undefined) {
       for (let i = 0; i < keys.length; i++) {
@@ -382,8 +392,10 @@ export class LogStore implements EngineStore {
         ctx.report(new StoreIoError(`writing the hint of ${segment.name}`, result.failure));
         return;
       }
-      // A batch that failed at the end of the segment reserved bytes it never wrote.
+      // A batch that failed at the end of the segment claimed bytes it never wrote.
+      segment.cursor = undefined;
       if (result.size !== undefined) segment.bytes = result.size;
+      if (segment.bytes === 0 && this.#index.liveBytes(segment.id) === 0) this.#segments.delete(segment.id);
       this.#reportProblems(segment, result);
       this.#maybeCompact();
     });
@@ -569,7 +581,7 @@ export class LogStore implements EngineStore {
   }
 
   #addSegment(id: SegmentId, bytes: number, sealed: boolean): Segment {
-    const segment: Segment = { id: this.#nextId++, major: id.major, minor: id.minor, name: segmentName(id), bytes, pending: 0, sealed, fd: undefined };
+    const segment: Segment = { id: this.#nextId++, major: id.major, minor: id.minor, name: segmentName(id), bytes, pending: 0, sealed, fd: undefined, cursor: undefined };
     this.#segments.set(segment.id, segment);
     return segment;
   }
@@ -609,6 +621,11 @@ export class LogStore implements EngineStore {
     if (result.failure !== undefined) throw new StoreIoError(action, result.failure);
     return result;
   }
+}
+
+/** Bytes claimed in a segment being written (including batches still in flight). */
+function appended(segment: Segment): number {
+  return segment.cursor === undefined ? segment.bytes : Number(Atomics.load(segment.cursor, 0));
 }
 
 function refuseAll(batch: BatchColumns, error: StoreReadOnlyError): WriteResult {

@@ -60,6 +60,7 @@ const UNLINK_CHUNK = 500;
 export class RedisStore implements EngineStore {
   readonly kind = 'redis';
   readonly persistent = true;
+  readonly encodesInWorker = true;
   readonly url: string;
   readonly keyPrefix: string;
   readonly commandTimeout: number;
