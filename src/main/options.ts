@@ -108,7 +108,8 @@ const known = new Set<string>([
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'symbol' || typeof value === 'function') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

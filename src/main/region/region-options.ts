@@ -3,7 +3,7 @@
  * resolved form the Region works with. Bad values throw at once (TypeError/RangeError naming the
  * option and the value received).
  */
-import { duration } from '../options.js';
+import { duration, show } from '../options.js';
 import { systemTimers, type Timers } from '../timers.js';
 import type { Backend } from './backend.js';
 import { isBackend, type BackendMiddleware } from './proxy-backend.js';
@@ -99,12 +99,8 @@ const REGION_OPTIONS = new Set(['store', 'name', 'ttl', 'keyMangler', 'wrap', 'w
 const CALL_OPTIONS = new Set(['ttl', 'shouldCache', 'waitTimeout', 'onWaitTimeout', 'staleIfError', 'refresh', 'signal']);
 const DEFAULT_WAIT = 30_000;
 
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
-}
+/** The engine's rendering of a received value, so every option error reads alike. */
+export { show };
 
 export function rejectUnknown(what: string, options: object, known: ReadonlySet<string>): void {
   for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`unknown ${what} option ${name} (expected one of ${[...known].join(', ')})`);
