@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { openCacher } from './helpers/engine.js';
 import { RedisStore } from '../src/main/stores/redis-store.js';
 import { RedisBackend } from '../src/main/stores/redis-backend.js';
+import { NO_VALUE } from '../src/main/region/backend.js';
 import { Region } from '../src/main/region/region.js';
 import { REDIS_URL, describeRedis, eventually, rawClient, startPeer, testPrefix } from './fixtures/redis-harness.js';
 
@@ -50,6 +51,57 @@ describeRedis('redis store: two processes share one cache', () => {
     const all = [...here, ...there];
     expect(all).toHaveLength(50);
     expect(new Set(all).size).toBe(1);
+  });
+
+  it("a region's hard invalidation in one process makes the other's values missing", async () => {
+    const prefix = testPrefix();
+    const { cache, errors } = await openCacher({ store: new RedisStore({ url: REDIS_URL, keyPrefix: prefix }), flushDelay: 5 });
+    const region = new Region({ store: new RedisBackend(cache) });
+    const peer = startPeer(REDIS_URL, prefix);
+    await peer.waitFor(/^READY/);
+
+    await region.set('report', 'v1');
+    await cache.sync();
+    expect(await peer.call({ op: 'regionGet', key: 'report' })).toBe('v1');
+
+    await region.invalidate({ hard: true });
+    expect(await region.get('report')).toBe(NO_VALUE);
+    await eventually(async () => (await peer.call({ op: 'regionGet', key: 'report' })) === null, 10_000, "the peer's hard invalidation");
+    // The value is still in Redis: only the regions' view of it changed.
+    expect(await cache.load('report')).toMatchObject({ value: 'v1' });
+    expect(errors).toEqual([]);
+  });
+
+  it("a region's soft invalidation in one process: the other serves the stale value while one caller regenerates", async () => {
+    const prefix = testPrefix();
+    const { cache, errors } = await openCacher({ store: new RedisStore({ url: REDIS_URL, keyPrefix: prefix }), flushDelay: 5 });
+    const region = new Region({ store: new RedisBackend(cache), waitTimeout: 20_000 });
+    const peer = startPeer(REDIS_URL, prefix);
+    await peer.waitFor(/^READY/);
+
+    await peer.call({ op: 'regionSet', key: 'report', value: 'old' });
+    expect(await region.get('report')).toBe('old');
+
+    await peer.call({ op: 'regionInvalidate', hard: false });
+    await eventually(async () => (await region.get('report')) === NO_VALUE, 10_000, 'the soft invalidation');
+    expect(await region.get('report', { ignoreExpiry: true })).toBe('old');
+
+    let release!: (value: string) => void;
+    const created = new Promise<string>((resolve) => (release = resolve));
+    let calls = 0;
+    const creator = (): Promise<string> => {
+      calls++;
+      return created;
+    };
+    const regenerating = region.getOrCreate('report', creator);
+    await eventually(() => region.isRegenerating('report'), 10_000, 'regeneration to start');
+    expect(await region.getOrCreate('report', creator)).toBe('old');
+    release('new');
+    expect(await regenerating).toBe('new');
+    expect(calls).toBe(1);
+    await cache.sync();
+    expect(await peer.call({ op: 'regionGet', key: 'report' })).toBe('new');
+    expect(errors).toEqual([]);
   });
 
   it('a lock whose owner is SIGKILLed is taken over once its lease runs out', async () => {

@@ -48,7 +48,7 @@ export type { KeyMaker } from './keys/key-maker.js';
 export { StreamingKeyMaker, defaultKeyMaker } from './keys/streaming-key-maker.js';
 export type { StreamingKeyMakerOptions } from './keys/streaming-key-maker.js';
 export { ENTRY_FORMAT_VERSION, NO_VALUE } from './region/backend.js';
-export type { Backend, BackendMutex, CachedEntry, MutexLease, NoValue } from './region/backend.js';
+export type { Backend, BackendMutex, CachedEntry, MutexLease, NoValue, RegionInvalidation } from './region/backend.js';
 export { Region } from './region/region.js';
 export type { Creator, ManyCreator } from './region/region.js';
 export type {
@@ -72,7 +72,7 @@ export { createBackend, registerBackend, registeredBackends } from './region/bac
 export type { BackendArguments, BackendFactory } from './region/backend-registry.js';
 export { configureFromConfig } from './region/configure-from-config.js';
 export type { ConfigExtras, FlatConfig } from './region/configure-from-config.js';
-export { CreatorResultError, RegionWaitTimeoutError } from './region/region-errors.js';
+export { CreatorResultError, RegionBroadcastError, RegionWaitTimeoutError } from './region/region-errors.js';
 export { CacheManager, DEFAULT_MANAGER_DIR, getCacheManager } from './manager/cache-manager.js';
 export type { CacheManagerOptions, FilledManagerOptions } from './manager/cache-manager.js';
 export { ManagedCache } from './manager/managed-cache.js';

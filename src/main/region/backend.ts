@@ -37,6 +37,17 @@ export interface BackendMutex {
   acquire(options?: { wait?: boolean; timeout?: number }): Promise<MutexLease | undefined>;
 }
 
+/**
+ * A region's `invalidate()` as it travels between processes: which region, which kind, and the
+ * publisher's clock at the time. Entries created at or before `at` are invalidated.
+ */
+export interface RegionInvalidation {
+  region: string;
+  hard: boolean;
+  /** ms since epoch, on the publisher's clock. */
+  at: number;
+}
+
 export interface Backend<V = unknown> {
   readonly name: string;
   get(key: string): Promise<CachedEntry<V> | NoValue>;
@@ -51,4 +62,14 @@ export interface Backend<V = unknown> {
   /** Optional cross-process lock for `key`. */
   mutex?(key: string): BackendMutex;
   close?(): Promise<void>;
+  /**
+   * Optional: announces a region's invalidation to every OTHER process sharing this store (the
+   * publishing process applied it already). A backend offers it together with `onRegionInvalidation`.
+   */
+  publishRegionInvalidation?(message: RegionInvalidation): Promise<void>;
+  /**
+   * Optional: calls `listener` with each region invalidation another process published (never with
+   * this process's own). Returns the unsubscribe function.
+   */
+  onRegionInvalidation?(listener: (message: RegionInvalidation) => void): () => void;
 }

@@ -3,7 +3,7 @@
  * returns one that forwards to it, overriding only what it changes. `wrap: [a, b]` puts `a`
  * outermost: a call goes a → b → the store.
  */
-import type { Backend, BackendMutex, CachedEntry, NoValue } from './backend.js';
+import type { Backend, BackendMutex, CachedEntry, NoValue, RegionInvalidation } from './backend.js';
 
 export type BackendMiddleware = (next: Backend) => Backend;
 
@@ -13,11 +13,16 @@ export class ProxyBackend implements Backend {
   /** Present exactly when the wrapped backend has one, so the Region sees the same capabilities. */
   readonly mutex?: (key: string) => BackendMutex;
   readonly close?: () => Promise<void>;
+  readonly publishRegionInvalidation?: (message: RegionInvalidation) => Promise<void>;
+  readonly onRegionInvalidation?: (listener: (message: RegionInvalidation) => void) => () => void;
 
   constructor(next: Backend) {
     this.next = next;
     if (next.mutex !== undefined) this.mutex = (key) => (next.mutex as (key: string) => BackendMutex).call(next, key);
     if (next.close !== undefined) this.close = () => (next.close as () => Promise<void>).call(next);
+    const { publishRegionInvalidation, onRegionInvalidation } = next;
+    if (publishRegionInvalidation !== undefined) this.publishRegionInvalidation = (message) => publishRegionInvalidation.call(next, message);
+    if (onRegionInvalidation !== undefined) this.onRegionInvalidation = (listener) => onRegionInvalidation.call(next, listener);
   }
 
   get name(): string {

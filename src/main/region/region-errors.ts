@@ -20,3 +20,11 @@ export class CreatorResultError extends LarderError {
     super('ERR_CREATOR_RESULT', `region ${JSON.stringify(region)}: the creator was given ${keys.length} key(s) and must return an array of as many values, received ${got}`, { keys });
   }
 }
+
+/** `invalidate()` applied here but could not be announced to the other processes sharing the store. */
+export class RegionBroadcastError extends LarderError {
+  constructor(region: string, hard: boolean, cause: unknown) {
+    const why = (cause as Error | undefined)?.message ?? String(cause);
+    super('ERR_REGION_BROADCAST', `region ${JSON.stringify(region)}: the ${hard ? 'hard' : 'soft'} invalidation applies in this process only, announcing it to the others failed: ${why}`, { cause });
+  }
+}

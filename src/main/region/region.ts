@@ -15,7 +15,7 @@ import { ENTRY_FORMAT_VERSION, NO_VALUE, type Backend, type CachedEntry, type Mu
 import { boundedWait } from './bounded-wait.js';
 import { memoize, memoizeMany, type Memoized, type MemoizedMany, type MemoizeManyOptions, type MemoizeOptions } from './memoize.js';
 import { wrapBackend } from './proxy-backend.js';
-import { CreatorResultError, RegionWaitTimeoutError } from './region-errors.js';
+import { CreatorResultError, RegionBroadcastError, RegionWaitTimeoutError } from './region-errors.js';
 import {
   resolveCallOptions,
   resolveRegionOptions,
@@ -64,6 +64,8 @@ export class Region extends EventEmitter {
    * began before a bump may have read an outdated miss, so its flight reads again first.
    */
   #writes = 0;
+  /** Stops listening for other processes' invalidations of this region (stores that broadcast them). */
+  readonly #unsubscribe: (() => void) | undefined;
 
   constructor(options: RegionOptions) {
     super();
@@ -72,6 +74,9 @@ export class Region extends EventEmitter {
     this.name = this.#options.name;
     this.store = wrapBackend(this.#options.store, this.#options.wrap);
     this.#defaults = resolveCallOptions({}, this.#options);
+    this.#unsubscribe = this.store.onRegionInvalidation?.((message) => {
+      if (message.region === this.name) this.#invalidateBefore(message.hard, message.at);
+    });
   }
 
   /** Keys created right now (in this process). */
@@ -132,17 +137,23 @@ export class Region extends EventEmitter {
   }
 
   /**
-   * Invalidates every value created until now, in this process's view. `hard` (the default):
-   * they read as missing, so callers wait for new ones. Soft: they read as expired, so one caller
-   * regenerates each while the others are served the old value.
+   * Invalidates every value created until now. `hard` (the default): they read as missing, so
+   * callers wait for new ones. Soft: they read as expired, so one caller regenerates each while the
+   * others are served the old value. It applies in this process at once; when the store broadcasts
+   * (`publishRegionInvalidation`, e.g. Redis) every other region of this name applies it too. A
+   * failed broadcast is reported as an `'error'` event (RegionBroadcastError), not thrown.
    */
   async invalidate(options: { hard?: boolean } = {}): Promise<void> {
     const { hard = true } = options;
     if (typeof hard !== 'boolean') throw new TypeError(`hard must be a boolean, received ${show(hard)}`);
-    const now = this.#timers.now();
-    if (hard) this.#hardBefore = now;
-    else this.#softBefore = now;
-    this.#writes++;
+    const at = this.#timers.now();
+    this.#invalidateBefore(hard, at);
+    if (this.store.publishRegionInvalidation === undefined) return;
+    try {
+      await this.store.publishRegionInvalidation({ region: this.name, hard, at });
+    } catch (error) {
+      this.#report(new RegionBroadcastError(this.name, hard, error));
+    }
   }
 
   /** Removes every entry of the store. */
@@ -153,6 +164,7 @@ export class Region extends EventEmitter {
 
   /** Closes the store (a backend built by `configureFromConfig` stops its cacher). */
   async close(): Promise<void> {
+    this.#unsubscribe?.();
     await this.store.close?.();
   }
 
@@ -341,6 +353,13 @@ export class Region extends EventEmitter {
     return now - Math.min(expired, invalidated) <= grace;
   }
 
+  /** Entries created at or before `at` read as missing (`hard`) or expired. Never moves back. */
+  #invalidateBefore(hard: boolean, at: number): void {
+    if (hard) this.#hardBefore = Math.max(this.#hardBefore, at);
+    else this.#softBefore = Math.max(this.#softBefore, at);
+    this.#writes++;
+  }
+
   #standing(entry: CachedEntry, now: number, maxAge: number | undefined): Standing {
     if (entry.createdAt <= this.#hardBefore) return 'dead';
     if (entry.expiresAt !== 0 && now >= entry.expiresAt) return 'stale';
@@ -381,6 +400,7 @@ export class Region extends EventEmitter {
 
   #report(error: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
+    else if (error instanceof RegionBroadcastError) process.emitWarning(error.message, { code: error.code });
     else process.emitWarning(`region ${JSON.stringify(this.name)}: background regeneration failed: ${(error as Error)?.message ?? String(error)}`, { code: 'ERR_REGION_BACKGROUND' });
   }
 }

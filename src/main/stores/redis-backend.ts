@@ -1,13 +1,14 @@
 /**
  * A Region backend over a Cacher whose store is a `RedisStore`: the CacherBackend plus the store's
- * Redis lock, so `region.getOrCreate` runs one creator per key across every process.
+ * Redis lock, so `region.getOrCreate` runs one creator per key across every process, and the
+ * store's channel, so `region.invalidate()` reaches the region of the same name in every process.
  *
  * The engine writes behind, so a lock released the moment the creator returns would let the next
  * process in before the value reached Redis, and it would create the value again. A lease from
  * this backend therefore waits for the cacher's writes to land (`sync`) before it lets go.
  */
 import type { Cacher } from '../cacher.js';
-import type { BackendMutex, MutexLease } from '../region/backend.js';
+import type { BackendMutex, MutexLease, RegionInvalidation } from '../region/backend.js';
 import { CacherBackend, type CacherBackendOptions } from '../region/cacher-backend.js';
 import { RedisStore } from './redis-store.js';
 
@@ -19,6 +20,14 @@ export class RedisBackend<V = unknown> extends CacherBackend<V> {
     const store = (cacher as { store?: unknown }).store;
     if (!(store instanceof RedisStore)) throw new TypeError(`cacher must use a RedisStore, received a ${(store as { kind?: string } | undefined)?.kind ?? typeof store} store`);
     this.redis = store;
+  }
+
+  publishRegionInvalidation(message: RegionInvalidation): Promise<void> {
+    return this.redis.publishRegionInvalidation(message);
+  }
+
+  onRegionInvalidation(listener: (message: RegionInvalidation) => void): () => void {
+    return this.redis.onRegionInvalidation(listener);
   }
 
   mutex(key: string): BackendMutex {

@@ -1,14 +1,15 @@
 /**
  * The receiving end of the redis store's coherence: a subscriber connection on the store's
- * channel. Each message names keys another process wrote or deleted; they go to `onKeys` (the
- * engine drops its clean copies). A message from this store itself is ignored.
+ * channel. A message names keys another process wrote or deleted; they go to `onKeys` (the
+ * engine drops its clean copies). Or it is a region's invalidation, for `onRegion`. A message
+ * from this store itself is ignored.
  *
  * Pub/sub is fire-and-forget: messages published while this connection is down are lost. So after
  * every reconnect `onGap` runs, and the store drops every copy that could have been changed meanwhile.
  */
 import type { LarderError } from '../errors.js';
 import { RedisLink } from '../../shared/redis-link.js';
-import { decodeInvalidation, isFrom } from '../../shared/redis-invalidation.js';
+import { decodeMessage, isFrom, type RegionMessage } from '../../shared/redis-invalidation.js';
 import { RedisUnavailableError } from './redis-errors.js';
 
 export interface InvalidationListenerOptions {
@@ -17,6 +18,7 @@ export interface InvalidationListenerOptions {
   sender: string;
   connectTimeout: number;
   onKeys(keys: string[]): void;
+  onRegion(message: RegionMessage): void;
   onGap(): void;
   report(error: LarderError): void;
 }
@@ -32,15 +34,17 @@ export class InvalidationListener {
 
   /** Subscribes; resolves once subscribed, or after `connectTimeout` (it subscribes when Redis comes back). */
   async start(): Promise<void> {
-    const { channel, sender, onKeys, report, url } = this.#options;
+    const { channel, sender, onKeys, onRegion, report, url } = this.#options;
     const mine = Buffer.from(sender);
     const subscribed = this.#link.client
       .subscribe(
         channel,
         (message: Buffer) => {
           if (isFrom(message, mine)) return;
-          const invalidation = decodeInvalidation(message);
-          if (invalidation !== undefined) onKeys(invalidation.keys);
+          const decoded = decodeMessage(message);
+          if (decoded === undefined) return;
+          if ('keys' in decoded) onKeys(decoded.keys);
+          else onRegion(decoded);
         },
         true,
       )

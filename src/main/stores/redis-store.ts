@@ -4,7 +4,8 @@
  * pipelines from the worker pool, each thread over its own connection, so the caller's thread pays
  * only for encoding. Values are framed and checksummed like disk records, and TTLs are the server's
  * (`PX`). After each batch the writer publishes the batch's keys; every other process drops its
- * clean copies of them. `mutex(key)` is a Redis lock for single-flight across processes.
+ * clean copies of them. Regions' invalidations travel on the same channel. `mutex(key)` is a Redis
+ * lock for single-flight across processes.
  *
  * Key layout under `keyPrefix` P: values at `P v:key`, locks at `P l:key`, the channel `P invalidations`.
  *
@@ -14,11 +15,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RESP_TYPES } from 'redis';
-import type { BackendMutex } from '../region/backend.js';
+import type { BackendMutex, RegionInvalidation } from '../region/backend.js';
 import { duration } from '../options.js';
 import { WorkerPool } from '../worker-pool.js';
 import type { BatchColumns, RedisTarget, WriteResult } from '../../shared/protocol.js';
-import { encodeInvalidation } from '../../shared/redis-invalidation.js';
+import { encodeInvalidation, encodeRegionInvalidation } from '../../shared/redis-invalidation.js';
 import { RedisLink, type RedisClient } from '../../shared/redis-link.js';
 import type { EngineStore, StoreContext, StoredEntry } from './engine-store.js';
 import { readStoredEntry } from './record-reader.js';
@@ -84,6 +85,8 @@ export class RedisStore implements EngineStore {
    * subscriber missed messages (a reconnect) they are all dropped from memory.
    */
   #known = new Set<string>();
+  /** Regions of this process listening for other processes' region invalidations. */
+  readonly #regionListeners = new Set<(message: RegionInvalidation) => void>();
 
   constructor(options: RedisStoreOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${String(options)}`);
@@ -132,6 +135,9 @@ export class RedisStore implements EngineStore {
       sender: this.sender,
       connectTimeout: this.connectTimeout,
       onKeys: (keys) => this.#dropCopies(keys),
+      onRegion: ({ region, hard, at }) => {
+        for (const listener of this.#regionListeners) listener({ region, hard, at });
+      },
       onGap: () => this.#dropCopies([...this.#known]),
       report: (error) => context.report(error),
     });
@@ -252,6 +258,24 @@ export class RedisStore implements EngineStore {
    */
   async publishInvalidation(keys: readonly string[]): Promise<void> {
     await this.#linkOrThrow().client.publish(this.#channel, encodeInvalidation(this.sender, keys));
+  }
+
+  /**
+   * Announces a region's invalidation to every other process on this prefix. Receivers apply the
+   * publisher's `at` as is, against `createdAt` stamps made by their own clocks: hosts need roughly
+   * synchronised clocks (NTP), or entries created within the skew around `at` are invalidated
+   * wrongly or spared. Like every pub/sub message it is lost by a subscriber disconnected meanwhile.
+   */
+  async publishRegionInvalidation(message: RegionInvalidation): Promise<void> {
+    const { region, hard, at } = message;
+    await this.#linkOrThrow().client.publish(this.#channel, encodeRegionInvalidation(this.sender, region, hard, at));
+  }
+
+  /** Calls `listener` with each region invalidation another process publishes; returns the unsubscribe. */
+  onRegionInvalidation(listener: (message: RegionInvalidation) => void): () => void {
+    const own = (message: RegionInvalidation): void => listener(message);
+    this.#regionListeners.add(own);
+    return () => this.#regionListeners.delete(own);
   }
 
   #dropCopies(keys: string[]): void {
