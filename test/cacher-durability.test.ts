@@ -38,3 +38,22 @@ describe('durability (invariants 4, 5, 8)', () => {
     await expectAll(dir, 500);
   });
 });
+
+describe("durability 'os' and 'none'", () => {
+  for (const durability of ['os', 'none'] as const) {
+    it(`${durability}: writes land and read back after reopen`, async () => {
+      const dir = tempDir();
+      const cache = await Cacher.open({ dir, store: 'files', durability });
+      for (let i = 0; i < 50; i++) cache.set(`k${i}`, { i });
+      cache.set('k0', { i: 0, again: true });
+      await cache.stop();
+      const reopened = await Cacher.open({ dir, store: 'files' });
+      try {
+        expect(reopened.get('k0')).toEqual({ i: 0, again: true });
+        for (let i = 1; i < 50; i++) expect(reopened.get(`k${i}`)).toEqual({ i });
+      } finally {
+        await reopened.stop();
+      }
+    });
+  }
+});

@@ -47,7 +47,7 @@ export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): Wr
           createdAt: batch.createdAt[i] as number,
           expiresAt: batch.expiresAt[i] as number,
         });
-        bytes += writeFileAtomicSync(file, [record], { mode: target.fileMode, fsync });
+        bytes += target.durability === 'none' ? writeInPlace(file, record, target.fileMode) : writeFileAtomicSync(file, [record], { mode: target.fileMode, fsync });
       }
       const indices = shardsTouched.get(shard);
       if (indices === undefined) shardsTouched.set(shard, [i]);
@@ -69,4 +69,19 @@ export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): Wr
     }
   }
   return { failures, bytes };
+}
+
+/**
+ * durability 'none': overwrite the file where it is, no temp file, no rename, no fsync. A crash
+ * mid-write can leave a torn record, which the checksum turns into a miss on read.
+ */
+function writeInPlace(file: string, record: Uint8Array, mode: number): number {
+  const fd = fsLayer.openSync(file, 'w', mode);
+  try {
+    let done = 0;
+    while (done < record.length) done += fsLayer.writeSync(fd, record, done, record.length - done, null);
+  } finally {
+    fsLayer.closeSync(fd);
+  }
+  return record.length;
 }
