@@ -27,6 +27,7 @@ import { MemoryStore } from './stores/memory-store.js';
 import { SyncWaiter, failWaiters, settleWaiters } from './sync-waiter.js';
 import { WorkerPool } from './worker-pool.js';
 import { WriteQueue } from './write-queue.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { CoarseClock } from './coarse-clock.js';
 import { systemTimers } from './timers.js';
 import type { WriteFailure, WriteResult } from '../shared/protocol.js';
@@ -90,8 +91,6 @@ interface Flight {
 const DEFAULT_WAIT = 30_000;
 /** Longest a flush may hold the event loop before yielding (DESIGN.md §3: about 2 ms). */
 const SLICE_MS = 2;
-const BACKOFF_MIN = 25;
-const BACKOFF_MAX = 5_000;
 
 let sharedInstance: Cacher | undefined;
 
@@ -117,17 +116,11 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   /** clear() calls in progress: while any is, no new batch is handed to the store. */
   #clearing = 0;
   #pool: WorkerPool | undefined;
-  #flushTimer: unknown;
-  #flushImmediate: NodeJS.Immediate | undefined;
-  #retryTimer: unknown;
-  #backoff = 0;
+  #scheduler: FlushScheduler;
   #needDrain = false;
   #drainWaiters: Array<() => void> = [];
   #bounded: boolean;
   #memBytes = 0;
-  #lastFlushAt = 0;
-  /** The `changes` counts of the save points: reaching one re-evaluates the flush deadline. */
-  #savePointSizes: ReadonlySet<number>;
   #stats = { hits: 0, misses: 0, sets: 0, deletes: 0, flushed: 0, batches: 0, bytes: 0, errors: 0, retries: 0, evictions: 0 };
 
   constructor(options: CacherOptions = {}) {
@@ -144,7 +137,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     this.#store =
       typeof store === 'object' ? store : store === 'memory' ? new MemoryStore() : store === 'log' ? new LogStore(dir as string) : new FilesStore(dir as string);
     this.#bounded = Number.isFinite(this.options.maxEntries) || Number.isFinite(this.options.maxBytes);
-    this.#savePointSizes = new Set(this.options.savePoints.map(([, changes]) => changes));
+    this.#scheduler = new FlushScheduler(this.options.timers, this.options.flushDelay, this.options.savePoints, () => this.#pump());
   }
 
   /** `new Cacher(options)` then `await start()`. */
@@ -212,7 +205,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       }
       this.#lifecycle = 'started';
       this.#open = this.#readable = true;
-      this.#lastFlushAt = this.options.timers.now();
+      this.#scheduler.started();
       if (this.options.exitHooks) addExitHooks(this);
     })();
     return this.#starting;
@@ -351,7 +344,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     const entry = this.#mem.get(key) as Entry;
     const timeout = waitTimeout(options);
     const waiter = new SyncWaiter([entry], this.options.timers, timeout, (keys) => new SyncTimeoutError(keys, timeout));
-    this.#flushSoon();
+    this.#scheduler.soon();
     return waiter.promise;
   }
 
@@ -411,7 +404,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    if (this.#queue.size > 0) this.#flushSoon();
+    if (this.#queue.size > 0) this.#scheduler.soon();
   }
 
   /** Runs `fn` with writing paused (the seed's `with cacher:`), resuming even if it throws. */
@@ -452,7 +445,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const entry of this.#mem.values()) if (entry.state === EntryState.clean) this.#drop(entry);
     } finally {
       this.#clearing--;
-      if (this.#queue.size > 0) this.#flushSoon();
+      if (this.#queue.size > 0) this.#scheduler.soon();
     }
   }
 
@@ -499,7 +492,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
         this.#open = true;
         throw error;
       }
-      this.#cancelTimers();
+      this.#scheduler.cancel();
       removeExitHooks(this);
       await this.#store.close();
       await this.#closePool();
@@ -583,16 +576,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
 
   #enqueue(entry: Entry): void {
     this.#queue.push(entry);
-    const size = this.#queue.size;
-    if (size >= this.options.batchSize) this.#flushSoon();
-    else if (this.#flights.size === 0) {
-      if (this.#flushTimer === undefined) this.#armFlushTimer();
-      else if (this.#savePointSizes.has(size)) {
-        // A save point's change count was just reached: its deadline may be sooner.
-        this.options.timers.clearTimeout(this.#flushTimer);
-        this.#armFlushTimer();
-      }
-    }
+    this.#scheduler.queued(this.#queue.size, this.options.batchSize, this.#flights.size > 0);
   }
 
   #overHighWater(): false {
@@ -662,51 +646,14 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
 
   // ---- internals: flushing -------------------------------------------------------------------
 
-  #armFlushTimer(): void {
-    const delay = this.#nextFlushDelay();
-    this.#flushTimer = this.options.timers.setTimeout(() => {
-      this.#flushTimer = undefined;
-      this.#pump();
-    }, delay);
-  }
-
-  /** flushDelay, or sooner where a save point (`[seconds, changes]`) is already met. */
-  #nextFlushDelay(): number {
-    let delay = this.options.flushDelay;
-    const queued = this.#queue.size;
-    const sinceLast = this.options.timers.now() - this.#lastFlushAt;
-    for (const [seconds, changes] of this.options.savePoints) {
-      if (queued >= changes) delay = Math.min(delay, Math.max(0, seconds * 1000 - sinceLast));
-    }
-    return delay;
-  }
-
-  #flushSoon(): void {
-    if (this.#flushImmediate !== undefined) return;
-    this.#flushImmediate = setImmediate(() => {
-      this.#flushImmediate = undefined;
-      this.#pump();
-    });
-  }
-
-  #cancelTimers(): void {
-    if (this.#flushTimer !== undefined) this.options.timers.clearTimeout(this.#flushTimer);
-    if (this.#retryTimer !== undefined) this.options.timers.clearTimeout(this.#retryTimer);
-    if (this.#flushImmediate !== undefined) clearImmediate(this.#flushImmediate);
-    this.#flushTimer = this.#retryTimer = this.#flushImmediate = undefined;
-  }
-
   /**
    * Hands queued entries to the store in batches, encoding on this thread in slices of at most
    * SLICE_MS, and keeps at most two batches per writer thread in flight.
    */
   #pump(): void {
-    if (this.#paused || this.#clearing > 0 || this.#retryTimer !== undefined) return;
+    if (this.#paused || this.#clearing > 0) return;
     if (this.#lifecycle !== 'started' && this.#lifecycle !== 'stopping') return;
-    if (this.#flushTimer !== undefined) {
-      this.options.timers.clearTimeout(this.#flushTimer);
-      this.#flushTimer = undefined;
-    }
+    if (!this.#scheduler.begin()) return;
     if (!this.#store.persistent) {
       this.#settleUnpersisted();
       return;
@@ -728,7 +675,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const { entry: bad, error } of unencodable) this.#unencodable(bad, error);
       if (encoded !== undefined) this.#dispatch(encoded);
       if (sliceClock() > deadline) {
-        if (this.#queue.size > 0) this.#flushSoon();
+        if (this.#queue.size > 0) this.#scheduler.soon();
         return;
       }
     }
@@ -804,15 +751,14 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     }
     this.#stats.batches++;
     this.#stats.flushed += written;
-    this.#lastFlushAt = this.options.timers.now();
     if (!(result instanceof Error)) this.#stats.bytes += result.bytes;
     if (failedKeys.length > 0) this.#retryLater(failedKeys, result instanceof Error ? result : undefined);
-    else this.#backoff = 0;
+    this.#scheduler.completed(failedKeys.length === 0);
     if (written > 0) this.emit('flush', { entries: written, bytes: result instanceof Error ? 0 : result.bytes, ms } satisfies FlushInfo);
     this.#afterProgress();
   }
 
-  /** Failed writes go back to the queue, are reported (one error per cause), and retried with backoff. */
+  /** Failed writes go back to the queue and are reported, one error per cause; the scheduler retries them. */
   #retryLater(failed: Array<{ entry: Entry; failure: WriteFailure | undefined }>, batchError: Error | undefined): void {
     const byCause = new Map<string, { failure: OsFailure; entries: Entry[] }>();
     for (const { entry, failure } of failed) {
@@ -838,13 +784,6 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const entry of entries) failWaiters(entry, error);
       this.#report(error);
     }
-    this.#backoff = Math.min(BACKOFF_MAX, this.#backoff === 0 ? BACKOFF_MIN : this.#backoff * 2);
-    if (this.#retryTimer === undefined) {
-      this.#retryTimer = this.options.timers.setTimeout(() => {
-        this.#retryTimer = undefined;
-        this.#pump();
-      }, this.#backoff);
-    }
   }
 
   #afterProgress(): void {
@@ -859,7 +798,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const resolve of waiters) resolve();
     }
     if (this.#bounded) this.#evict();
-    if (this.#queue.size > 0) this.#flushSoon();
+    if (this.#queue.size > 0) this.#scheduler.soon();
   }
 
   /** Waits until everything pending now is written; rejects at once if a value cannot be encoded. */
@@ -873,7 +812,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const entry of flight.entries) if (entry.state !== EntryState.clean) entries.push(entry);
     }
     const waiter = new SyncWaiter(entries, this.options.timers, timeout, onTimeout);
-    if (this.#queue.size > 0) this.#flushSoon();
+    if (this.#queue.size > 0) this.#scheduler.soon();
     return waiter.promise;
   }
 
