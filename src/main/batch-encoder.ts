@@ -10,7 +10,6 @@
  *
  * Either way a value that cannot be encoded is found here, by key, before anything is sent.
  */
-import { performance } from 'node:perf_hooks';
 import { serialize } from 'node:v8';
 import type { Codec } from '../shared/codecs.js';
 import { RecordKind } from '../shared/record.js';
@@ -142,6 +141,3 @@ export class BatchBuilder {
     return { batch, transfer, entries: this.#entries, seqs: this.#seqs };
   }
 }
-
-/** A monotonic clock for time slices (not the injectable wall clock: slices are real CPU time). */
-export const sliceClock = (): number => performance.now();

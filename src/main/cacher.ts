@@ -5,7 +5,7 @@
  * durable. See DESIGN.md §2 for the contract this file keeps.
  */
 import { EventEmitter } from 'node:events';
-import { BatchBuilder, sliceClock, type EncodedBatch } from './batch-encoder.js';
+import { BatchBuilder, type EncodedBatch } from './batch-encoder.js';
 import { v8Codec } from '../shared/codecs.js';
 import { Entry, EntryState } from './entry.js';
 import {
@@ -19,7 +19,7 @@ import {
   WriteFailedError,
 } from './errors.js';
 import { addExitHooks, removeExitHooks, type ExitFlushable } from './exit-hooks.js';
-import { duration, fillOptions, type CacherOptions, type FilledOptions } from './options.js';
+import { duration, fillOptions, waitDuration, type CacherOptions, type FilledOptions } from './options.js';
 import type { CompactReport, EngineStore, StoreContext, StoreStats, VerifyReport } from './stores/engine-store.js';
 import { LogStore } from './stores/log-store.js';
 import { FilesStore } from './stores/files-store.js';
@@ -29,8 +29,8 @@ import { WorkerPool } from './worker-pool.js';
 import { WriteQueue } from './write-queue.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { CoarseClock } from './coarse-clock.js';
-import { systemTimers } from './timers.js';
-import type { WriteFailure, WriteResult } from '../shared/protocol.js';
+import { SLICE_MS, sliceClock, systemTimers } from './timers.js';
+import { describeFailure, type WriteFailure, type WriteResult } from '../shared/protocol.js';
 import { MAX_KEY_BYTES } from '../shared/record.js';
 
 export interface SetOptions {
@@ -89,8 +89,6 @@ interface Flight {
 }
 
 const DEFAULT_WAIT = 30_000;
-/** Longest a flush may hold the event loop before yielding (DESIGN.md §3: about 2 ms). */
-const SLICE_MS = 2;
 
 let sharedInstance: Cacher | undefined;
 
@@ -768,7 +766,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       }
       entry.state = EntryState.queued;
       this.#queue.push(entry);
-      const cause = failure ?? osFailureOf(batchError);
+      const cause = failure ?? describeFailure(batchError ?? new Error('unknown failure'));
       const causeKey = `${cause.code}:${cause.syscall ?? ''}`;
       const group = byCause.get(causeKey);
       if (group === undefined) byCause.set(causeKey, { failure: cause, entries: [entry] });
@@ -857,16 +855,5 @@ function validateKey(key: unknown): asserts key is string {
 }
 
 function waitTimeout(options: WaitOptions | undefined): number {
-  if (options?.timeout === undefined) return DEFAULT_WAIT;
-  if (options.timeout === Number.POSITIVE_INFINITY) return options.timeout;
-  return duration('timeout', options.timeout);
-}
-
-/** What a thrown error says about its cause, in the same shape as a worker's failure report. */
-function osFailureOf(error: Error | undefined): OsFailure {
-  const e = error as (Error & { code?: unknown; syscall?: unknown; path?: unknown }) | undefined;
-  const failure: OsFailure = { code: typeof e?.code === 'string' ? e.code : 'EUNKNOWN', message: e?.message ?? 'unknown failure' };
-  if (typeof e?.syscall === 'string') failure.syscall = e.syscall;
-  if (typeof e?.path === 'string') failure.path = e.path;
-  return failure;
+  return options?.timeout === undefined ? DEFAULT_WAIT : waitDuration('timeout', options.timeout);
 }

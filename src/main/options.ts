@@ -117,6 +117,24 @@ export function show(value: unknown): string {
   }
 }
 
+/** Throws for an option name not in `known`: `unknown <what> option <name> (received <value>)`. */
+export function rejectUnknown(what: string, options: object, known: ReadonlySet<string>): void {
+  for (const name of Object.keys(options)) {
+    if (!known.has(name)) throw new TypeError(`unknown ${what === '' ? '' : `${what} `}option ${name} (received ${show((options as Record<string, unknown>)[name])})`);
+  }
+}
+
+/** An optional callback option: undefined or a function. */
+export function optionalFunction<F>(name: string, value: unknown): F | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, received ${show(value)}`);
+  return value as F | undefined;
+}
+
+/** A wait in ms: a duration, or Infinity for no deadline. */
+export function waitDuration(name: string, value: unknown): number {
+  return value === Number.POSITIVE_INFINITY ? value : duration(name, value);
+}
+
 export function positiveInteger(name: string, value: unknown, { allowZero = false, allowInfinity = false } = {}): number {
   if (typeof value !== 'number' || Number.isNaN(value)) {
     throw new TypeError(`${name} must be a number, received ${show(value)}`);
@@ -172,9 +190,7 @@ function isEngineStore(value: unknown): value is EngineStore {
 
 export function fillOptions(options: CacherOptions = {}): FilledOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${show(options)}`);
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new TypeError(`unknown option ${name} (received ${show((options as Record<string, unknown>)[name])})`);
-  }
+  rejectUnknown('', options, known);
   const o = options as Record<string, unknown>;
   const store = o.store === undefined ? defaults.store : o.store;
   if (store !== 'log' && store !== 'files' && store !== 'memory' && !isEngineStore(store)) {

@@ -161,9 +161,13 @@ export type WorkerTask = WriteBatch | LogTask;
 
 /** Turns anything thrown into the plain-data failure that can cross a thread boundary. */
 export function toFailure(index: number, error: unknown): WriteFailure {
-  const e = error as NodeJS.ErrnoException;
-  const failure: WriteFailure = {
-    index,
+  return { index, ...describeFailure(error) };
+}
+
+/** What anything thrown says about its cause, as plain data: the OS code (or EUNKNOWN), message, syscall, path. */
+export function describeFailure(error: unknown): Omit<WriteFailure, 'index'> {
+  const e = error as NodeJS.ErrnoException | undefined;
+  const failure: Omit<WriteFailure, 'index'> = {
     code: typeof e?.code === 'string' ? e.code : 'EUNKNOWN',
     message: typeof e?.message === 'string' ? e.message : String(error),
   };

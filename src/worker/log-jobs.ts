@@ -5,6 +5,7 @@
  */
 import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { unlessMissing } from '../shared/unless-missing.js';
 import { decodeRecord } from '../shared/record.js';
 import { toFailure, type LogIndexChunk, type LogJob, type LogJobResult, type LogProblem, type LogTask } from '../shared/protocol.js';
 import { writeFileAtomicSync } from './atomic-write.js';
@@ -61,7 +62,7 @@ function openSegment(dir: string, segment: string, repair: boolean, fileMode: nu
   const fd = fsLayer.openSync(path, repair ? 'r+' : 'r');
   try {
     const size = fstatSync(fd).size;
-    const hint = readIfPresent(join(dir, hintName(segment)));
+    const hint = unlessMissing(() => readFileSync(join(dir, hintName(segment))), undefined);
     const fromHint = hint === undefined ? undefined : decodeHint(hint, size);
     if (fromHint !== undefined) return { chunk: fromHint, size, problems: [] };
     const scan = scanSegmentFd(fd, size);
@@ -147,15 +148,6 @@ function commit(dir: string, output: string, final: string, size: number, fsync:
     return { size: scan.fileSize, problems: scan.problems };
   } finally {
     fsLayer.closeSync(fd);
-  }
-}
-
-function readIfPresent(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
   }
 }
 

@@ -32,6 +32,3 @@ function write(task: WriteBatch): WriteResult | Promise<WriteResult> {
       throw new Error(`unknown store kind ${(task.target as { kind: string }).kind}`);
   }
 }
-
-/** Same as the task, on the calling thread: the exit hook's last synchronous flush. */
-export { runTask as runTaskSync };

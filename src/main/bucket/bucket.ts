@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Codec } from '../../shared/codecs.js';
 import { Cacher, type WaitOptions } from '../cacher.js';
-import { show, type CacherOptions } from '../options.js';
+import { rejectUnknown, show, type CacherOptions } from '../options.js';
 import { unrefTimer } from '../timers.js';
 import { LarderError } from '../errors.js';
 import { isKeyMaker, type KeyMaker } from '../keys/key-maker.js';
@@ -77,9 +77,7 @@ export class Bucket implements AsyncDisposable {
     this.dir = validateDir(dir);
     this.lifetime = lifetime === undefined ? 0 : lifetimeMs('lifetime', lifetime);
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${show(options)}`);
-    for (const name of Object.keys(options)) {
-      if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown option ${name} (received ${show((options as Record<string, unknown>)[name])})`);
-    }
+    rejectUnknown('', options, OPTION_NAMES);
     const { codec, keyMaker = defaultKeyMaker, store = 'files', logFullKeys = false, sweepInterval = 0, engine = {} } = options;
     if (!isKeyMaker(keyMaker)) throw new TypeError(`keyMaker must be an object with a name and a makeKey(value) method, received ${show(keyMaker)}`);
     if (typeof logFullKeys !== 'boolean') throw new TypeError(`logFullKeys must be a boolean, received ${show(logFullKeys)}`);

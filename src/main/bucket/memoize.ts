@@ -9,7 +9,7 @@ import { debug, describeKey } from './bucket-log.js';
 import { lifetimeMs, type Lifetime } from './lifetime.js';
 import { parameterNames } from './param-names.js';
 import { keyState } from '../keys/canonical-key.js';
-import { show } from '../options.js';
+import { rejectUnknown, show } from '../options.js';
 
 export interface MemoHit<Args extends unknown[] = unknown[], R = unknown> {
   /** The arguments of the call that was answered from the cache. */
@@ -86,9 +86,7 @@ export function memoize<Args extends unknown[], R, This = unknown>(
 ): (this: This, ...args: Args) => R {
   if (typeof fn !== 'function') throw new TypeError(`memoize: fn must be a function, received ${show(fn)}`);
   if (typeof options !== 'object' || options === null) throw new TypeError(`memoize: options must be an object, received ${show(options)}`);
-  for (const option of Object.keys(options)) {
-    if (!OPTION_NAMES.has(option)) throw new TypeError(`memoize: unknown option ${option}`);
-  }
+  rejectUnknown('', options, OPTION_NAMES);
   const { name = fn.name, method = false, nocache, onHit } = options;
   if (typeof name !== 'string' || name === '') throw new TypeError(`memoize: name must be a non-empty string (the function is anonymous), received ${show(name)}`);
   if (typeof method !== 'boolean') throw new TypeError(`memoize: method must be a boolean, received ${show(method)}`);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { LarderError } from '../errors.js';
-import { fillOptions, show, validateTimers, type CacherOptions } from '../options.js';
+import { fillOptions, rejectUnknown, show, validateTimers, type CacherOptions } from '../options.js';
 import { systemTimers, type Timers } from '../timers.js';
 import { CacheCore, type CacheHost, type CascadeOptions, type RebuildEvent, type SaveEvent } from './cache-core.js';
 import { differingOption, fillCacheOptions, type CacheOptions } from './cache-options.js';
@@ -18,6 +18,8 @@ import { DependencyGraph } from './dependency-graph.js';
 import { EnginePersistence } from './engine-persistence.js';
 import { ManagedCache } from './managed-cache.js';
 import { CacheConflictError, ManagerClosedError, ManagerConflictError, UnknownCacheError } from './manager-errors.js';
+
+const MANAGER_OPTIONS: ReadonlySet<string> = new Set(['dir', 'engine', 'timers']);
 
 export interface CacheManagerOptions {
   /**
@@ -83,9 +85,7 @@ export class CacheManager extends EventEmitter implements AsyncDisposable {
       throw new TypeError(`name must be a non-empty string usable as a directory name (no '/', '\\' or NUL), received ${show(name)}`);
     }
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${show(options)}`);
-    for (const key of Object.keys(options)) {
-      if (key !== 'dir' && key !== 'engine' && key !== 'timers') throw new TypeError(`unknown option ${key} (received ${show((options as Record<string, unknown>)[key])})`);
-    }
+    rejectUnknown('', options, MANAGER_OPTIONS);
     if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir === '')) throw new TypeError(`dir must be a non-empty string, received ${show(options.dir)}`);
     if (options.engine !== undefined && (typeof options.engine !== 'object' || options.engine === null)) throw new TypeError(`engine must be an object of Cacher options, received ${show(options.engine)}`);
     for (const key of ['dir', 'timers']) {

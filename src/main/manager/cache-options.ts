@@ -3,7 +3,7 @@
  * Each hook replaces one default step; see `CacheOptions` for when each is called and with what.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { show, validateSavePoints } from '../options.js';
+import { rejectUnknown, show, validateSavePoints } from '../options.js';
 import { DEFAULT_SAVE_POINTS, type SavePoint } from './save-schedule.js';
 
 /** What a loader, builder or processor may return: a Map, `[key, value]` pairs, or a plain object. */
@@ -59,9 +59,7 @@ const known = new Set<string>([...flags, ...hooks, 'savePoints']);
 
 export function fillCacheOptions<V>(options: CacheOptions<V> = {}): FilledCacheOptions<V> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`cache options must be an object, received ${show(options)}`);
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new TypeError(`unknown cache option ${name} (received ${show((options as Record<string, unknown>)[name])})`);
-  }
+  rejectUnknown('cache', options, known);
   const o = options as Record<string, unknown>;
   for (const name of flags) {
     if (o[name] !== undefined && typeof o[name] !== 'boolean') throw new TypeError(`${name} must be a boolean, received ${show(o[name])}`);

@@ -3,7 +3,7 @@
  * defaults object into `FilledPoolOptions`, validated at construction (the option's name and
  * the value received in every message).
  */
-import { positiveInteger, show, validateTimers } from '../options.js';
+import { optionalFunction, positiveInteger, rejectUnknown, show, validateTimers } from '../options.js';
 import { systemTimers, type Timers } from '../timers.js';
 
 export interface ObjectPoolOptions<T extends object, A extends readonly unknown[] = []> {
@@ -72,16 +72,9 @@ export function waitLimit(name: string, value: unknown): number {
   return value;
 }
 
-function optionalFunction<F>(name: string, value: unknown): F | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, received ${show(value)}`);
-  return value as F | undefined;
-}
-
 export function fillPoolOptions<T extends object, A extends readonly unknown[]>(options: ObjectPoolOptions<T, A> = {}): FilledPoolOptions<T, A> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${show(options)}`);
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new TypeError(`unknown option ${name} (received ${show((options as Record<string, unknown>)[name])})`);
-  }
+  rejectUnknown('', options, known);
   const o = options as Record<string, unknown>;
   if (o.args !== undefined && !Array.isArray(o.args)) throw new TypeError(`args must be an array, received ${show(o.args)}`);
   return {

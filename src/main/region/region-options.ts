@@ -3,7 +3,7 @@
  * resolved form the Region works with. Bad values throw at once (TypeError/RangeError naming the
  * option and the value received).
  */
-import { duration, show } from '../options.js';
+import { duration, optionalFunction, rejectUnknown, show, waitDuration } from '../options.js';
 import { systemTimers, type Timers } from '../timers.js';
 import type { Backend } from './backend.js';
 import { isBackend, type BackendMiddleware } from './proxy-backend.js';
@@ -99,25 +99,11 @@ const REGION_OPTIONS = new Set(['store', 'name', 'ttl', 'keyMangler', 'wrap', 'w
 const CALL_OPTIONS = new Set(['ttl', 'shouldCache', 'waitTimeout', 'onWaitTimeout', 'staleIfError', 'refresh', 'signal']);
 const DEFAULT_WAIT = 30_000;
 
-/** The engine's rendering of a received value, so every option error reads alike. */
-export { show };
-
-export function rejectUnknown(what: string, options: object, known: ReadonlySet<string>): void {
-  for (const name of Object.keys(options)) if (!known.has(name)) throw new TypeError(`unknown ${what} option ${name} (expected one of ${[...known].join(', ')})`);
-}
-
-/** A wait in ms: a duration, or Infinity for no deadline. */
-export function waitDuration(name: string, value: unknown): number {
-  return value === Number.POSITIVE_INFINITY ? value : duration(name, value);
-}
+/** The engine's option checks, so every option error reads alike. */
+export { rejectUnknown, show, waitDuration };
 
 export function ttlOption(name: string, value: unknown): TtlOption<unknown> {
   return typeof value === 'function' ? (value as TtlOption<unknown>) : duration(name, value);
-}
-
-function optionalFunction<F>(name: string, value: unknown): F | undefined {
-  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function, received ${show(value)}`);
-  return value as F | undefined;
 }
 
 export function resolveRegionOptions(options: RegionOptions): ResolvedRegionOptions {

@@ -7,6 +7,7 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync } f
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { hashKey, shardedPath } from '../../shared/key-hash.js';
+import { unlessMissing } from '../../shared/unless-missing.js';
 import { HEADER_SIZE, RECORD_MAGIC, RecordKind, decodeRecord } from '../../shared/record.js';
 import type { BatchColumns, FilesTarget, WriteResult } from '../../shared/protocol.js';
 import { writeFilesBatch } from '../../worker/files-writer.js';
@@ -130,16 +131,6 @@ export class FilesStore implements EngineStore {
   #targetOrThrow(): FilesTarget {
     if (this.#target === undefined) throw new Error('files store used before open()');
     return this.#target;
-  }
-}
-
-/** `read()`, or `missing` if the path it reads does not exist. */
-function unlessMissing<T, M>(read: () => T, missing: M): T | M {
-  try {
-    return read();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return missing;
-    throw error;
   }
 }
 

@@ -16,8 +16,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
+import { unlessMissingAsync } from '../../shared/unless-missing.js';
 import { RecordKind, decodeRecord } from '../../shared/record.js';
-import type { BatchColumns, LogIndexChunk, LogJob, LogJobResult, LogTarget, WriteResult } from '../../shared/protocol.js';
+import { describeFailure, type BatchColumns, type LogIndexChunk, type LogJob, type LogJobResult, type LogTarget, type WriteResult } from '../../shared/protocol.js';
 import {
   HINT_SUFFIX,
   LOCK_FILE,
@@ -30,9 +31,9 @@ import {
   type SegmentId,
 } from '../../worker/log-format.js';
 import { writeLogBatch } from '../../worker/log-writer.js';
-import { sliceClock } from '../batch-encoder.js';
+import { SLICE_MS, sliceClock } from '../timers.js';
 import { CorruptRecordError } from '../errors.js';
-import { positiveInteger, show } from '../options.js';
+import { positiveInteger, rejectUnknown, show } from '../options.js';
 import type { CompactReport, EngineStore, ExpiredRecord, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from './engine-store.js';
 import { LogIndex } from './log-index.js';
 import { StoreIoError, StoreReadOnlyError } from './log-errors.js';
@@ -64,9 +65,8 @@ const logDefaults = Object.freeze({
   compactMinBytes: 16 * 1024 * 1024,
   autoCompact: true,
 });
+const LOG_OPTIONS: ReadonlySet<string> = new Set(Object.keys(logDefaults));
 
-/** Index updates at open and after compaction yield the event loop this often (ms). */
-const SLICE_MS = 2;
 const MAX_MINOR = 0xffff;
 
 interface Segment extends SegmentId {
@@ -111,9 +111,7 @@ export class LogStore implements EngineStore {
   constructor(dir: string, options: LogStoreOptions = {}) {
     if (typeof dir !== 'string' || dir === '') throw new TypeError(`dir must be a non-empty string, received ${show(dir)}`);
     if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${show(options)}`);
-    for (const name of Object.keys(options)) {
-      if (!(name in logDefaults)) throw new TypeError(`unknown log store option ${name} (received ${show((options as Record<string, unknown>)[name])})`);
-    }
+    rejectUnknown('log store', options, LOG_OPTIONS);
     const o = { ...logDefaults, ...options };
     for (const name of ['readOnly', 'autoCompact'] as const) {
       if (typeof o[name] !== 'boolean') throw new TypeError(`${name} must be a boolean, received ${show(o[name])}`);
@@ -153,7 +151,7 @@ export class LogStore implements EngineStore {
   }
 
   async #load(context: StoreContext): Promise<void> {
-    const names = await readdirIfPresent(this.dir);
+    const names = await unlessMissingAsync(() => readdir(this.dir), []);
     const found: Array<SegmentId & { name: string }> = [];
     const junk: string[] = [];
     for (const name of names) {
@@ -430,7 +428,7 @@ export class LogStore implements EngineStore {
     }
     if (dead < this.compactMinBytes || dead < total * this.compactRatio || dead === 0) return;
     const ctx = this.#ctx();
-    this.compact().catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', osFailure(error))));
+    this.compact().catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
   }
 
   /** Sealed segments ordered below every segment still being written: the inputs of a compaction. */
@@ -630,20 +628,6 @@ function appended(segment: Segment): number {
 
 function refuseAll(batch: BatchColumns, error: StoreReadOnlyError): WriteResult {
   return { failures: batch.keys.map((_, index) => ({ index, code: error.code, message: error.message })), bytes: 0 };
-}
-
-function osFailure(error: unknown): { code: string; message: string } {
-  const e = error as { code?: unknown; message?: unknown } | undefined;
-  return { code: typeof e?.code === 'string' ? e.code : 'EUNKNOWN', message: typeof e?.message === 'string' ? e.message : String(error) };
-}
-
-async function readdirIfPresent(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
