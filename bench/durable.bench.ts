@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
+import { measure as measureWrites } from '../src/main/cli/bench/meter.js';
 import { parseArgs } from 'node:util';
 import { open as openLmdb } from 'lmdb';
 import { Bench } from 'tinybench';
@@ -62,16 +63,9 @@ const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 /** Times `body` (n entries) with event-loop delay and utilisation around it. */
 async function measure(name: string, n: number, body: () => Promise<void>): Promise<void> {
-  const eld = monitorEventLoopDelay({ resolution: 1 });
-  eld.enable();
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
-  await body();
-  const ms = performance.now() - t0;
-  const elu = performance.eventLoopUtilization(elu0);
-  eld.disable();
+  const m = await measureWrites(n, body);
   const list = writes.get(name) ?? [];
-  list.push({ entriesPerSec: n / (ms / 1000), mainUsPerEntry: (elu.utilization * ms * 1000) / n, eldP99: eld.percentile(99) / 1e6, eldMax: eld.max / 1e6 });
+  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs });
   writes.set(name, list);
 }
 

@@ -10,7 +10,7 @@
  * Each iteration writes the same N keys (overwrites) under a prefix of its own, removed at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { measure as measureWrites } from '../src/main/cli/bench/meter.js';
 import { createClient } from 'redis';
 import { Bench } from 'tinybench';
 import { Cacher } from '../src/main/cacher.js';
@@ -35,20 +35,13 @@ interface Row {
 const rows = new Map<string, Row>();
 
 async function measured(name: string, run: () => Promise<void>): Promise<void> {
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  const elu = performance.eventLoopUtilization();
-  const start = performance.now();
-  await run();
-  const ms = performance.now() - start;
-  const active = performance.eventLoopUtilization(elu).active;
-  delay.disable();
+  const m = await measureWrites(N, run);
   const row = rows.get(name) ?? { rate: [], us: [], p99: [], max: [] };
   rows.set(name, row);
-  row.rate.push((N / ms) * 1000);
-  row.us.push((active * 1000) / N);
-  row.p99.push(delay.percentile(99) / 1e6);
-  row.max.push(delay.max / 1e6);
+  row.rate.push(m.entriesPerSec);
+  row.us.push(m.mainUsPerEntry);
+  row.p99.push(m.eldP99Ms);
+  row.max.push(m.eldMaxMs);
 }
 
 const raw = createClient({ url: URL });
