@@ -25,6 +25,7 @@ import { LogStore } from './stores/log-store.js';
 import { FilesStore } from './stores/files-store.js';
 import { MemoryStore } from './stores/memory-store.js';
 import { SyncWaiter, failWaiters, settleWaiters } from './sync-waiter.js';
+import { Barriers } from './barriers.js';
 import { WorkerPool } from './worker-pool.js';
 import { WriteQueue } from './write-queue.js';
 import { FlushScheduler } from './flush-scheduler.js';
@@ -81,11 +82,19 @@ export interface CacherStats {
   memoryBytes: number;
 }
 
+interface FailedWrite {
+  entry: Entry;
+  failure: WriteFailure | undefined;
+  /** The flight's `since` for the entry: the oldest write that failed. */
+  since: number;
+}
+
 type Lifecycle = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
 interface Flight {
   entries: Entry[];
   seqs: number[];
+  since: number[];
 }
 
 const DEFAULT_WAIT = 30_000;
@@ -101,6 +110,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #inFlightCount = 0;
   #failed = new Set<Entry>();
   #seq = 0;
+  #barriers: Barriers;
   /** True while mutations are accepted: started and not stopping. Checked first on every call. */
   #open = false;
   /** True while reads are served: started or stopping (a service may read while it shuts down). */
@@ -125,6 +135,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     super();
     this.options = Object.freeze(fillOptions(options));
     const timers = this.options.timers;
+    this.#barriers = new Barriers(timers);
     if (timers === systemTimers) {
       const clock = new CoarseClock(Date.now);
       this.#now = () => clock.now();
@@ -370,11 +381,11 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   discard(): number {
     let count = 0;
     for (const entry of this.#queue.drain()) {
-      this.#forget(entry);
+      this.#forget(entry, entry.dirtySince);
       count++;
     }
     for (const entry of this.#failed) {
-      this.#forget(entry);
+      this.#forget(entry, 0);
       count++;
     }
     this.#failed.clear();
@@ -386,6 +397,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
         // falls back to it (the entry is dropped when the flight ends).
         entry.state = EntryState.inFlight;
         entry.discarded = true;
+        entry.dirtySince = 0;
         settleWaiters(entry, Number.POSITIVE_INFINITY, flight.seqs[i]);
         count++;
       }
@@ -542,6 +554,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       validateKey(key);
       this.#checkCapacity();
       entry = new Entry(key, undefined, EntryState.queued, ++this.#seq, 0, 0);
+      entry.dirtySince = entry.seq;
       this.#mem.set(key, entry);
       this.#enqueue(entry);
       return entry;
@@ -558,11 +571,13 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       case EntryState.inFlight:
         entry.state = EntryState.inFlightDirty;
         entry.discarded = false;
+        entry.dirtySince = entry.seq;
         break;
       default:
         this.#checkCapacity();
         if (entry.state === EntryState.failed) this.#failed.delete(entry);
         entry.state = EntryState.queued;
+        entry.dirtySince = entry.seq;
         this.#enqueue(entry);
     }
     return entry;
@@ -624,11 +639,16 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     if (entry.size > 0) this.#memBytes -= entry.size;
   }
 
-  /** Drops an unwritten entry on purpose (discard): memory falls back to the store. */
-  #forget(entry: Entry): void {
+  /**
+   * Drops an unwritten entry on purpose (discard): memory falls back to the store. `since`: the
+   * oldest of the dropped writes (0 for a failed entry, which no barrier counts).
+   */
+  #forget(entry: Entry, since: number): void {
     this.#drop(entry);
     entry.state = EntryState.clean;
+    entry.dirtySince = 0;
     settleWaiters(entry, Number.POSITIVE_INFINITY);
+    if (since > 0) this.#barriers.landed(since, 0);
   }
 
   #evict(): void {
@@ -667,10 +687,11 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       while (taken < batchSize && (entry = this.#queue.shift()) !== undefined) {
         builder.add(entry);
         entry.state = EntryState.inFlight;
+        entry.dirtySince = 0;
         if ((++taken & 63) === 0 && sliceClock() > deadline) break;
       }
       const { encoded, unencodable } = builder.build();
-      for (const { entry: bad, error } of unencodable) this.#unencodable(bad, error);
+      for (const { entry: bad, error, since } of unencodable) this.#unencodable(bad, error, since);
       if (encoded !== undefined) this.#dispatch(encoded);
       if (sliceClock() > deadline) {
         if (this.#queue.size > 0) this.#scheduler.soon();
@@ -686,20 +707,24 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       entry.state = EntryState.clean;
       if (entry.deleted) this.#drop(entry);
       settleWaiters(entry, entry.seq);
+      this.#barriers.landed(entry.dirtySince, 0);
+      entry.dirtySince = 0;
     }
     this.#afterProgress();
   }
 
-  #unencodable(entry: Entry, cause: unknown): void {
+  #unencodable(entry: Entry, cause: unknown, since: number): void {
     entry.state = EntryState.failed;
+    entry.dirtySince = 0;
     this.#failed.add(entry);
     const error = new NotSerializableError([entry.key], cause);
     failWaiters(entry, error);
+    this.#barriers.failed(since, error);
     this.#report(error);
   }
 
-  #dispatch({ batch, transfer, entries, seqs }: EncodedBatch): void {
-    const flight: Flight = { entries, seqs };
+  #dispatch({ batch, transfer, entries, seqs, since }: EncodedBatch): void {
+    const flight: Flight = { entries, seqs, since };
     this.#flights.add(flight);
     this.#inFlightCount += entries.length;
     const started = sliceClock();
@@ -720,14 +745,14 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #complete(flight: Flight, result: WriteResult | Error, ms: number): void {
     const failures = new Map<number, WriteFailure>();
     if (!(result instanceof Error)) for (const f of result.failures) failures.set(f.index, f);
-    const failedKeys: Array<{ entry: Entry; failure: WriteFailure | undefined }> = [];
+    const failedKeys: FailedWrite[] = [];
     let written = 0;
     for (let i = 0; i < flight.entries.length; i++) {
       const entry = flight.entries[i] as Entry;
       const seq = flight.seqs[i] as number;
       const failure = failures.get(i);
       if (result instanceof Error || failure !== undefined) {
-        failedKeys.push({ entry, failure });
+        failedKeys.push({ entry, failure, since: flight.since[i] as number });
         continue;
       }
       written++;
@@ -746,6 +771,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
         entry.discarded = false;
       }
       settleWaiters(entry, seq);
+      this.#barriers.landed(flight.since[i] as number, entry.dirtySince);
     }
     this.#stats.batches++;
     this.#stats.flushed += written;
@@ -757,29 +783,35 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   }
 
   /** Failed writes go back to the queue and are reported, one error per cause; the scheduler retries them. */
-  #retryLater(failed: Array<{ entry: Entry; failure: WriteFailure | undefined }>, batchError: Error | undefined): void {
-    const byCause = new Map<string, { failure: OsFailure; entries: Entry[] }>();
-    for (const { entry, failure } of failed) {
+  #retryLater(failed: FailedWrite[], batchError: Error | undefined): void {
+    const byCause = new Map<string, { failure: OsFailure; entries: Entry[]; since: number[] }>();
+    for (const { entry, failure, since } of failed) {
       if (entry.discarded) {
-        this.#forget(entry);
+        this.#forget(entry, since);
         continue;
       }
       entry.state = EntryState.queued;
+      // Queued again from its oldest unwritten write: the failed range comes before any newer one.
+      entry.dirtySince = since;
       this.#queue.push(entry);
       const cause = failure ?? describeFailure(batchError ?? new Error('unknown failure'));
       const causeKey = `${cause.code}:${cause.syscall ?? ''}`;
       const group = byCause.get(causeKey);
-      if (group === undefined) byCause.set(causeKey, { failure: cause, entries: [entry] });
-      else group.entries.push(entry);
+      if (group === undefined) byCause.set(causeKey, { failure: cause, entries: [entry], since: [since] });
+      else {
+        group.entries.push(entry);
+        group.since.push(since);
+      }
     }
     this.#stats.retries += failed.length;
-    for (const { failure, entries } of byCause.values()) {
+    for (const { failure, entries, since } of byCause.values()) {
       const error =
         batchError instanceof LarderError && failure.code === batchError.code
           ? batchError
           : new WriteFailedError(entries.map((e) => e.key), failure, batchError === undefined ? undefined : { cause: batchError });
       error.keys = entries.map((e) => e.key);
       for (const entry of entries) failWaiters(entry, error);
+      for (const from of since) this.#barriers.failed(from, error);
       this.#report(error);
     }
   }
@@ -805,13 +837,22 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       const keys = [...this.#failed].map((e) => e.key);
       return Promise.reject(new NotSerializableError(keys, new Error('reported by an earlier error event; set, delete or discard() them')));
     }
-    const entries: Entry[] = [...this.#queue];
-    for (const flight of this.#flights) {
-      for (const entry of flight.entries) if (entry.state !== EntryState.clean) entries.push(entry);
-    }
-    const waiter = new SyncWaiter(entries, this.options.timers, timeout, onTimeout);
+    // Every entry in the queue or in a flight has a write at or before now (see barriers.ts).
+    const waiting = this.#barriers.add(this.#seq, this.pendingCount, timeout, (at) => onTimeout(this.#pendingKeys(at)));
     if (this.#queue.size > 0) this.#scheduler.soon();
-    return waiter.promise;
+    return waiting;
+  }
+
+  /** Keys with a write at or before sequence `at` that is not durable yet (a timed-out barrier names them). */
+  #pendingKeys(at: number): string[] {
+    const keys = new Set<string>();
+    for (const entry of this.#queue) if (entry.dirtySince <= at) keys.add(entry.key);
+    for (const flight of this.#flights) {
+      flight.entries.forEach((entry, i) => {
+        if ((flight.since[i] as number) <= at) keys.add(entry.key);
+      });
+    }
+    return [...keys];
   }
 
   #report(error: Error): void {

@@ -33,7 +33,9 @@ export class Entry {
   expiresAt: number;
   /** Encoded bytes, known once encoded or read from the store; -1 until then. */
   size = -1;
-  /** sync()/save() calls waiting on this entry, with the version each waits for. */
+  /** Sequence number of the oldest write not yet handed to a worker; 0 when none (see barriers.ts). */
+  dirtySince = 0;
+  /** save() calls waiting on this entry, with the version each waits for. */
   waiters: Array<{ waiter: Waiter; seq: number }> | undefined = undefined;
   /** discard() hit it while in flight: drop it from memory when the flight ends. */
   discarded = false;

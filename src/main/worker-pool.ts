@@ -14,19 +14,18 @@ export class WorkerPool {
   #pool: Piscina;
 
   /**
-   * `asyncTasks`: the tasks await network I/O (the redis store). An idle worker then must keep
-   * its event loop running (its connection has to notice a close and reconnect), so piscina's
-   * Atomics.wait between tasks is off, and a second task may start while one awaits its reply.
+   * Tasks await I/O: a log batch its fsync (on libuv's pool), a Redis batch its replies. So an
+   * idle worker keeps its event loop running (piscina's Atomics.wait between tasks is off: it
+   * would hold back the callback of a task still awaiting, and a Redis connection has to notice
+   * a close), and a worker holds two tasks: one awaiting while the other works.
    */
-  constructor(threads: number, options: { asyncTasks?: boolean } = {}) {
-    const asyncTasks = options.asyncTasks === true;
+  constructor(threads: number) {
     this.#pool = new Piscina({
       filename: workerFile,
       minThreads: threads,
       maxThreads: threads,
-      // Tasks are synchronous file I/O: more than two queued per thread only adds latency.
-      concurrentTasksPerWorker: asyncTasks ? 2 : 1,
-      ...(asyncTasks ? { atomics: 'disabled' as const } : {}),
+      concurrentTasksPerWorker: 2,
+      atomics: 'disabled',
       idleTimeout: Number.POSITIVE_INFINITY,
       execArgv: fromSource ? ['--import', 'tsx'] : [],
     });
@@ -45,6 +44,15 @@ export class WorkerPool {
     } catch (error) {
       throw new WorkerDiedError(error);
     }
+  }
+
+  /**
+   * Resolves once every thread has loaded the task module. Stores call it at open: a thread
+   * loads for 100–300 ms here, which the first batch would otherwise wait out.
+   */
+  async warm(): Promise<void> {
+    const threads = this.#pool.options.maxThreads;
+    await Promise.all(Array.from({ length: threads }, () => this.run({ op: 'ping' }, [])));
   }
 
   async close(): Promise<void> {

@@ -63,6 +63,21 @@ export const v8Codec: Codec = Object.freeze({
   decode: (bytes: Uint8Array) => deserialize(bytes),
 });
 
+/**
+ * Strings as UTF-8. With the v8 codec the engine writes every string that UTF-8 carries exactly
+ * this way (no serialization on either thread); as a store's codec it takes strings only.
+ */
+export const utf8Codec: Codec = Object.freeze({
+  id: 4,
+  name: 'utf8',
+  encode(value: unknown) {
+    if (typeof value !== 'string') throw new TypeError(`the utf8 codec takes strings only, received ${typeof value}`);
+    if (!value.isWellFormed()) throw new TypeError('the string has a lone surrogate, which UTF-8 cannot carry (use the v8 codec)');
+    return Buffer.from(value, 'utf8');
+  },
+  decode: (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+});
+
 export function createJsonCodec(options: JsonCodecOptions = {}): Codec {
   const { replacer, reviver, strict = true } = options;
   const write = !strict
@@ -134,6 +149,7 @@ export function registerCodec(codec: Codec): Codec {
 registerCodec(v8Codec);
 registerCodec(createJsonCodec());
 registerCodec(createMsgpackCodec());
+registerCodec(utf8Codec);
 
 /**
  * A codec by name or id, or a codec object as given (a store's own configured instance,

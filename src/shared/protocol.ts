@@ -157,7 +157,12 @@ export interface LogJobResult {
   end?: number;
 }
 
-export type WorkerTask = WriteBatch | LogTask;
+/** Answered at once: a pool runs one per thread at open, so the first batch does not wait for threads to load. */
+export interface PingTask {
+  op: 'ping';
+}
+
+export type WorkerTask = WriteBatch | LogTask | PingTask;
 
 /** Turns anything thrown into the plain-data failure that can cross a thread boundary. */
 export function toFailure(index: number, error: unknown): WriteFailure {

@@ -56,17 +56,29 @@ export function recordSize(keyBytes: number, valueBytes: number): number {
   return HEADER_SIZE + keyBytes + valueBytes;
 }
 
+/** Room `writeRecord` may need for a record with this key and value: UTF-8 takes at most 3 bytes per UTF-16 unit. */
+export function recordBound(key: string, valueBytes: number): number {
+  return HEADER_SIZE + key.length * 3 + valueBytes;
+}
+
 /**
- * Frames one record into `target` at `offset` and returns the offset after it.
- * `target` must have room for `recordSize(key.length, value.length)` bytes.
+ * Frames one record into `target` at `offset` and returns the offset after it. `target` must
+ * have room for `recordBound(key, value.length)` bytes (or `recordSize` for a key in bytes).
  */
 export function writeRecord(
   target: Buffer,
   offset: number,
-  key: Uint8Array,
+  key: string | Uint8Array,
   value: Uint8Array,
   meta: RecordMeta,
 ): number {
+  const body = offset + HEADER_SIZE;
+  let keyLength: number;
+  if (typeof key === 'string') keyLength = target.write(key, body, 'utf8');
+  else {
+    target.set(key, body);
+    keyLength = key.length;
+  }
   target.writeUInt32LE(RECORD_MAGIC, offset);
   target[offset + 4] = FORMAT_VERSION;
   target[offset + 5] = meta.kind;
@@ -74,15 +86,14 @@ export function writeRecord(
   target[offset + 7] = 0;
   target.writeDoubleLE(meta.createdAt, offset + 8);
   target.writeDoubleLE(meta.expiresAt, offset + 16);
-  target.writeUInt32LE(key.length, offset + 24);
+  target.writeUInt32LE(keyLength, offset + 24);
   target.writeUInt32LE(value.length, offset + 28);
-  const body = offset + HEADER_SIZE;
-  target.set(key, body);
-  target.set(value, body + key.length);
+  target.set(value, body + keyLength);
+  const end = body + keyLength + value.length;
   let crc = crc32(target.subarray(offset, offset + 32));
-  crc = crc32(target.subarray(body, body + key.length + value.length), crc);
+  crc = crc32(target.subarray(body, end), crc);
   target.writeUInt32LE(crc, offset + 32);
-  return body + key.length + value.length;
+  return end;
 }
 
 /** Frames one record into a new buffer. */

@@ -58,6 +58,15 @@ export const fsLayer = {
     maybeFail('fsyncSync');
     fs.fsyncSync(fd);
   },
+  /** fsync on libuv's thread pool, so this thread can frame the next batch meanwhile; faults as fsyncSync. */
+  fsync(fd: number): Promise<void> {
+    try {
+      maybeFail('fsyncSync');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => fs.fsync(fd, (error) => (error === null ? resolve() : reject(error))));
+  },
   closeSync(fd: number): void {
     fs.closeSync(fd);
   },

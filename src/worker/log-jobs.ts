@@ -3,7 +3,7 @@
  * ever sees their results: indexing a segment at open, sealing a full one (its hint file),
  * the two steps of compaction, removing segments, and verifying one.
  */
-import { existsSync, fstatSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlessMissing } from '../shared/unless-missing.js';
 import { decodeRecord } from '../shared/record.js';
@@ -12,7 +12,7 @@ import { writeFileAtomicSync } from './atomic-write.js';
 import { fsLayer, fsyncDir } from './fs-layer.js';
 import { columnsToChunk, decodeHint, encodeHint, hintName } from './log-format.js';
 import { FileWindow, scanSegmentFd, scanSegmentFile } from './log-scan.js';
-import { openForWrite, writeAllAt } from './log-writer.js';
+import { openForWrite, takeSegmentLog, writeAllAt } from './log-writer.js';
 
 const COPY_BUFFER = 4 * 1024 * 1024;
 
@@ -31,8 +31,15 @@ function runJob(job: LogJob): LogJobResult {
       return openSegment(job.dir, job.segment, job.repair, job.fileMode);
     case 'seal': {
       // Every batch of a segment may have failed before its file was even created.
-      if (!existsSync(join(job.dir, job.segment))) return { size: 0, problems: [] };
-      const scan = scanSegmentFile(join(job.dir, job.segment));
+      const path = join(job.dir, job.segment);
+      if (!existsSync(path)) return { size: 0, problems: [] };
+      const size = statSync(path).size;
+      const written = takeSegmentLog(path, size);
+      if (written !== undefined) {
+        writeHint(job.dir, job.segment, columnsToChunk(written), size, job.fileMode);
+        return { problems: [], size };
+      }
+      const scan = scanSegmentFile(path);
       writeHint(job.dir, job.segment, columnsToChunk(scan.records), scan.fileSize, job.fileMode);
       return { problems: scan.problems, size: scan.fileSize };
     }

@@ -1,31 +1,35 @@
 /**
- * Turns a batch that arrived `packed` (one v8 serialization of all its values, made cheaply on
- * the caller's thread) into the per-value encoding every writer expects, here in the worker.
+ * Finishes a batch that arrived `packed` (src/main/batch-encoder.ts): string values are already
+ * UTF-8 in `values`; the rest came as one v8 serialization of their array and are encoded here
+ * one by one, in order, into the per-value layout every writer expects.
  * Also reports each value's encoded size, which the caller's thread needs for `maxBytes`.
  */
 import { deserialize, serialize } from 'node:v8';
 import type { BatchColumns } from '../shared/protocol.js';
+import { v8Codec } from '../shared/codecs.js';
 import { RecordKind } from '../shared/record.js';
 
 export function unpackValues<T extends BatchColumns>(batch: T): T {
   if (batch.packed === undefined) return batch;
-  const raw = deserialize(batch.packed) as unknown[];
+  const rest = deserialize(batch.packed) as unknown[];
   const n = batch.keys.length;
-  const encoded = new Array<Uint8Array>(n);
+  const parts = new Array<Uint8Array>(n);
   const valueOffsets = new Uint32Array(n + 1);
+  let next = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
     // The caller's thread serialized these very values, so serializing them again cannot fail.
-    const bytes = batch.kinds[i] === RecordKind.delete ? new Uint8Array(0) : serialize(raw[i]);
-    encoded[i] = bytes;
+    const fromRest = batch.kinds[i] === RecordKind.put && batch.codecs[i] === v8Codec.id;
+    const bytes = fromRest ? serialize(rest[next++]) : batch.values.subarray(batch.valueOffsets[i], batch.valueOffsets[i + 1]);
+    parts[i] = bytes;
     valueOffsets[i] = total;
     total += bytes.length;
   }
   valueOffsets[n] = total;
   const values = Buffer.allocUnsafe(total);
-  for (let i = 0; i < n; i++) values.set(encoded[i] as Uint8Array, valueOffsets[i] as number);
-  const { packed: _packed, ...rest } = batch;
-  return { ...rest, values, valueOffsets } as unknown as T;
+  for (let i = 0; i < n; i++) values.set(parts[i] as Uint8Array, valueOffsets[i] as number);
+  const { packed: _packed, ...others } = batch;
+  return { ...others, values, valueOffsets } as unknown as T;
 }
 
 export function valueSizes(batch: BatchColumns): Uint32Array {

@@ -31,6 +31,8 @@ export class FilesStore implements EngineStore {
     this.#context = context;
     this.#target = { kind: 'files', dir: this.dir, fileMode: context.mode.file, dirMode: context.mode.dir, durability: context.durability };
     await fse.ensureDir(this.dir, { mode: context.mode.dir });
+    // The writer threads load now, not while the first batch waits.
+    await context.pool().warm();
   }
 
   async close(): Promise<void> {

@@ -140,7 +140,10 @@ export class LogStore implements EngineStore {
       this.#lock = StoreLock.acquire(this.dir, context.mode.file);
     }
     try {
+      // Writer threads load while the directory is read; the first batch should not wait for them.
+      const warming = this.readOnly ? undefined : context.pool().warm();
       await this.#load(context);
+      await warming;
     } catch (error) {
       this.#closeFds();
       this.#lock?.release();

@@ -150,7 +150,7 @@ export class RedisStore implements EngineStore {
       commandTimeout: this.commandTimeout,
       connectTimeout: this.connectTimeout,
     };
-    this.#pool = new WorkerPool(context.threads, { asyncTasks: true });
+    this.#pool = new WorkerPool(context.threads);
     const [ready] = await Promise.all([this.#link.waitReady(this.connectTimeout), this.#listener.start()]);
     if (!ready) this.#unavailable(new Error(`no connection within ${this.connectTimeout} ms`));
   }
