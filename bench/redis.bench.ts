@@ -1,5 +1,7 @@
 /**
- * larder's write-behind to Redis against a raw node-redis pipeline of the same writes, in one run:
+ * larder's write-behind to Redis against a raw node-redis pipeline of the same writes, in one run
+ * (and, for scale, the same SETs as one prebuilt RESP buffer per pipeline on a bare socket — what
+ * larder's writer threads send, without the engine):
  * N × 1 KB values, entries/s until the server acknowledged them all, main-thread µs per entry
  * (event-loop active time / N: it includes time the OS gave to other threads, so compare rows of
  * one run), and event-loop delay while it ran.
@@ -15,6 +17,7 @@ import { createClient } from 'redis';
 import { Bench } from 'tinybench';
 import { Cacher } from '../src/main/cacher.js';
 import { RedisStore } from '../src/main/stores/redis-store.js';
+import { RespPipe } from '../src/worker/resp-pipe.js';
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(process.env.REDIS_BENCH_N ?? 100_000);
@@ -46,6 +49,20 @@ async function measured(name: string, run: () => Promise<void>): Promise<void> {
 
 const raw = createClient({ url: URL });
 await raw.connect();
+const pipe = await RespPipe.connect(URL, 5_000);
+
+/** SETs of keys [from, to) as RESP, end to end in one buffer. */
+function respSets(from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe((to - from) * (bytes.length + 128));
+  let at = 0;
+  for (let j = from; j < to; j++) {
+    const key = `${prefix}resp:${keys[j]}`;
+    at += out.write(`*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${bytes.length}\r\n`, at, 'utf8');
+    at += bytes.copy(out, at);
+    at += out.write('\r\n', at, 'latin1');
+  }
+  return out.subarray(0, at);
+}
 const cache = await Cacher.open({ store: new RedisStore({ url: URL, keyPrefix: `${prefix}larder:` }), highWaterMark: N * 2, maxPending: N * 4 });
 
 const bench = new Bench({ iterations: 5, warmupIterations: 1, time: 0, warmupTime: 0, throws: true });
@@ -57,6 +74,17 @@ bench
         const pipeline = raw.multi();
         for (let j = i; j < Math.min(N, i + PIPELINE); j++) pipeline.set(`${prefix}raw:${keys[j]}`, bytes);
         inFlight.push(pipeline.execAsPipeline());
+        if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      }
+      await Promise.all(inFlight);
+    }),
+  )
+  .add('bare socket, one RESP buffer per pipeline', () =>
+    measured('bare socket RESP buffers', async () => {
+      const inFlight: Promise<unknown>[] = [];
+      for (let i = 0; i < N; i += PIPELINE) {
+        const to = Math.min(N, i + PIPELINE);
+        inFlight.push(pipe.send(respSets(i, to), to - i));
         if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
       }
       await Promise.all(inFlight);
@@ -94,3 +122,4 @@ await cache.clear();
 await cache.stop();
 for await (const batch of raw.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (batch.length > 0) await raw.unlink(batch);
 await raw.close();
+pipe.destroy();

@@ -67,6 +67,10 @@ describeRedis('redis store: Redis down, then back', () => {
     const unavailable = bad.errors.find((e) => e.code === 'ERR_REDIS_UNAVAILABLE');
     expect(unavailable?.message).toMatch(/WRONGPASS|NOAUTH|invalid username-password/i);
     expect(unavailable?.message).not.toContain('wrong@');
+    // The writers' own connection says the same about a write.
+    bad.cache.set('k', 'v');
+    await expect(bad.cache.sync({ timeout: 10_000 })).rejects.toMatchObject({ code: 'ERR_WRITE_FAILED', osCode: 'WRONGPASS' });
+    expect(bad.errors.some((e) => e.message.includes('wrong'))).toBe(false);
     bad.cache.discard();
   });
 });
