@@ -8,7 +8,7 @@
  * every reconnect `onGap` runs, and the store drops every copy that could have been changed meanwhile.
  */
 import type { LarderError } from '../errors.js';
-import { RedisLink } from '../../shared/redis-link.js';
+import { RedisLink } from './redis-link.js';
 import { decodeMessage, isFrom, type RegionMessage } from '../../shared/redis-invalidation.js';
 import { RedisUnavailableError } from './redis-errors.js';
 

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { BackendMutex, MutexLease } from '../region/backend.js';
 import type { Timers } from '../timers.js';
 import type { LarderError } from '../errors.js';
-import type { RedisLink } from '../../shared/redis-link.js';
+import type { RedisLink } from './redis-link.js';
 import { RedisLockLostError } from './redis-errors.js';
 
 /** Renews the lease if the token is still ours. */

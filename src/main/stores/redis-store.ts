@@ -20,7 +20,7 @@ import { duration } from '../options.js';
 import { WorkerPool } from '../worker-pool.js';
 import type { BatchColumns, RedisTarget, WriteResult } from '../../shared/protocol.js';
 import { encodeInvalidation, encodeRegionInvalidation } from '../../shared/redis-invalidation.js';
-import { RedisLink, type RedisClient } from '../../shared/redis-link.js';
+import { RedisLink, type RedisClient } from './redis-link.js';
 import type { EngineStore, StoreContext, StoredEntry } from './engine-store.js';
 import { readStoredEntry } from './record-reader.js';
 import { RedisUnavailableError, redact } from './redis-errors.js';
@@ -151,7 +151,7 @@ export class RedisStore implements EngineStore {
       connectTimeout: this.connectTimeout,
     };
     this.#pool = new WorkerPool(context.threads);
-    const [ready] = await Promise.all([this.#link.waitReady(this.connectTimeout), this.#listener.start()]);
+    const [ready] = await Promise.all([this.#link.waitReady(this.connectTimeout), this.#listener.start(), this.#pool.warm()]);
     if (!ready) this.#unavailable(new Error(`no connection within ${this.connectTimeout} ms`));
   }
 

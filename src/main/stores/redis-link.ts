@@ -1,5 +1,6 @@
 /**
- * One node-redis connection as larder uses it, on the caller's thread and in writer workers alike:
+ * One node-redis connection as the `redis` store uses it on the caller's thread (reads, locks,
+ * pub/sub; the writer threads send batches over src/worker/resp-pipe.ts):
  * reconnects forever with capped, jittered backoff; never queues commands while offline (a write
  * the server cannot take must come back to the engine as a failure it retries, not sit in a
  * client buffer no one can see); remembers the last connection error, so a refusal reports
