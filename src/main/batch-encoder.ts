@@ -35,7 +35,7 @@ export interface EncodedBatch {
 export interface BuiltBatch {
   /** undefined when every entry failed to encode. */
   encoded: EncodedBatch | undefined;
-  /** Entries left out because their value cannot be encoded, with the codec's error. */
+  /** Entries dropped because v8 cannot serialize their value, with its error. */
   unencodable: Unencodable[];
 }
 
@@ -47,16 +47,25 @@ export interface Unencodable {
 }
 
 export class BatchBuilder {
+  /** Bytes of text the last packed batch held: the next one starts with about that much room. */
+  static #textHint = 64 * 1024;
   readonly #codec: Codec;
   readonly #packed: boolean;
   #entries: Entry[] = [];
   #seqs: number[] = [];
   #since: number[] = [];
-  /** Encoded bytes (encoded mode) or the values themselves (packed mode). */
-  #values: unknown[] = [];
+  #codecs: number[] = [];
+  /** Encoded mode: each value's bytes. */
+  #encoded: Uint8Array[] = [];
+  /** Packed mode: string values as UTF-8, end to end; entry i's start at `#starts[i]` and end where i + 1's start. */
+  #text: Buffer | undefined;
+  #at = 0;
+  #starts: number[] = [];
+  /** Packed mode: the other values, in entry order, to be serialized together at build. */
+  #rest: unknown[] = [];
   #unencodable: Unencodable[] = [];
 
-  /** `packed`: send one v8 serialization of all values (the codec must be v8). */
+  /** `packed`: strings as UTF-8 here, the rest as one v8 serialization (the codec must be v8). */
   constructor(codec: Codec, packed: boolean) {
     this.#codec = codec;
     this.#packed = packed;
@@ -66,73 +75,116 @@ export class BatchBuilder {
     return this.#entries.length;
   }
 
-  /** Adds an entry; in encoded mode a value that cannot be encoded is set aside by key. */
-  add(entry: Entry): void {
-    let value: unknown;
-    if (entry.deleted) value = this.#packed ? undefined : EMPTY;
-    else if (this.#packed) value = entry.value;
-    else {
-      try {
-        value = this.#codec.encode(entry.value);
-      } catch (error) {
-        this.#unencodable.push({ entry, error, since: entry.dirtySince });
-        return;
+  /** Entries added so far (an unencodable one is not among them), in order. */
+  get entries(): readonly Entry[] {
+    return this.#entries;
+  }
+
+  /** Their versions when added. */
+  get seqs(): readonly number[] {
+    return this.#seqs;
+  }
+
+  /** Their `dirtySince` when added. */
+  get since(): readonly number[] {
+    return this.#since;
+  }
+
+  /**
+   * Adds an entry. The encoding happens here, entry by entry, so a caller that stops adding when
+   * its time slice is up has also stopped encoding. In encoded mode a value the codec refuses
+   * is not added: its error comes back. (In packed mode such values are found by `build`.)
+   */
+  add(entry: Entry): { error: unknown } | undefined {
+    let codec = this.#codec.id;
+    if (!this.#packed) {
+      let bytes: Uint8Array = EMPTY;
+      if (!entry.deleted) {
+        try {
+          bytes = this.#codec.encode(entry.value);
+        } catch (error) {
+          return { error };
+        }
+      }
+      this.#encoded.push(bytes);
+    } else {
+      this.#starts.push(this.#at);
+      const value = entry.value;
+      if (!entry.deleted) {
+        if (isUtf8(value)) {
+          codec = utf8Codec.id;
+          this.#write(value);
+        } else this.#rest.push(value);
       }
     }
     this.#entries.push(entry);
     this.#seqs.push(entry.seq);
     this.#since.push(entry.dirtySince);
-    this.#values.push(value);
+    this.#codecs.push(codec);
+    return undefined;
   }
 
   build(): BuiltBatch {
     const unencodable = this.#unencodable;
-    if (this.#entries.length === 0) return { encoded: undefined, unencodable };
-    if (!this.#packed) return { encoded: this.#encodedColumns(), unencodable };
     let packed: Uint8Array | undefined;
-    try {
-      packed = this.#serializeRest();
-    } catch {
-      // Some value cannot be serialized: find which, one by one (only on this rare path).
-      this.#dropUnserializable();
-      if (this.#entries.length === 0) return { encoded: undefined, unencodable };
-      packed = this.#serializeRest();
+    if (this.#rest.length > 0) {
+      try {
+        packed = serialize(this.#rest);
+      } catch {
+        // Some value cannot be serialized: find which, one by one (only on this rare path).
+        this.#dropUnserializable();
+        packed = this.#rest.length > 0 ? serialize(this.#rest) : undefined;
+      }
     }
-    return { encoded: this.#packedColumns(packed), unencodable };
+    if (this.#entries.length === 0) return { encoded: undefined, unencodable };
+    return { encoded: this.#packed ? this.#packedColumns(packed) : this.#encodedColumns(), unencodable };
   }
 
-  /** One v8 serialization of the values that do not go as UTF-8; undefined if there are none. */
-  #serializeRest(): Uint8Array | undefined {
-    const rest: unknown[] = [];
-    for (let i = 0; i < this.#entries.length; i++) {
-      const value = this.#values[i];
-      if (!(this.#entries[i] as Entry).deleted && !isUtf8(value)) rest.push(value);
+  #write(text: string): void {
+    // Room for the worst case (3 bytes per UTF-16 unit): measuring each string first cost as much as writing it.
+    const need = this.#at + text.length * 3;
+    if (this.#text === undefined || this.#text.length < need) {
+      // allocUnsafeSlow: an ArrayBuffer of its own (transferable), not zero-filled (only written bytes are read).
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, BatchBuilder.#textHint, (this.#text?.length ?? 0) * 2));
+      this.#text?.copy(bigger, 0, 0, this.#at);
+      this.#text = bigger;
     }
-    return rest.length === 0 ? undefined : serialize(rest);
+    this.#at += this.#text.write(text, this.#at, 'utf8');
   }
 
+  /** Packed mode: drops the entries whose value v8 cannot serialize (their byte ranges are empty). */
   #dropUnserializable(): void {
     const keep: number[] = [];
-    this.#values.forEach((value, i) => {
-      try {
-        if (!isUtf8(value)) serialize(value);
+    const rest: unknown[] = [];
+    for (let i = 0; i < this.#entries.length; i++) {
+      const entry = this.#entries[i] as Entry;
+      if (entry.deleted || this.#codecs[i] === utf8Codec.id) {
         keep.push(i);
-      } catch (error) {
-        this.#unencodable.push({ entry: this.#entries[i] as Entry, error, since: this.#since[i] as number });
+        continue;
       }
-    });
-    this.#entries = keep.map((i) => this.#entries[i] as Entry);
-    this.#seqs = keep.map((i) => this.#seqs[i] as number);
-    this.#since = keep.map((i) => this.#since[i] as number);
-    this.#values = keep.map((i) => this.#values[i]);
+      try {
+        serialize(entry.value);
+        keep.push(i);
+        rest.push(entry.value);
+      } catch (error) {
+        this.#unencodable.push({ entry, error, since: this.#since[i] as number });
+      }
+    }
+    const pick = <T>(list: T[]): T[] => keep.map((i) => list[i] as T);
+    this.#entries = pick(this.#entries);
+    this.#seqs = pick(this.#seqs);
+    this.#since = pick(this.#since);
+    this.#codecs = pick(this.#codecs);
+    this.#starts = pick(this.#starts);
+    this.#rest = rest;
   }
 
-  /** The columns every batch has; `codecs` filled with the store's codec. */
+  /** The columns every batch has. */
   #metaColumns(): { keys: string[]; kinds: Uint8Array; codecs: Uint8Array; createdAt: Float64Array; expiresAt: Float64Array } {
     const n = this.#entries.length;
     const keys = new Array<string>(n);
     const kinds = new Uint8Array(n);
-    const codecs = new Uint8Array(n).fill(this.#codec.id);
+    const codecs = Uint8Array.from(this.#codecs);
     const createdAt = new Float64Array(n);
     const expiresAt = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -147,51 +199,33 @@ export class BatchBuilder {
 
   #encodedColumns(): EncodedBatch {
     const n = this.#entries.length;
-    const meta = this.#metaColumns();
     const valueOffsets = new Uint32Array(n + 1);
     let total = 0;
     for (let i = 0; i < n; i++) {
       valueOffsets[i] = total;
-      total += (this.#values[i] as Uint8Array).length;
+      total += (this.#encoded[i] as Uint8Array).length;
     }
     valueOffsets[n] = total;
     const values = new Uint8Array(new ArrayBuffer(total));
-    for (let i = 0; i < n; i++) values.set(this.#values[i] as Uint8Array, valueOffsets[i] as number);
-    const batch: BatchColumns = { ...meta, valueOffsets, values };
+    for (let i = 0; i < n; i++) values.set(this.#encoded[i] as Uint8Array, valueOffsets[i] as number);
+    const batch: BatchColumns = { ...this.#metaColumns(), valueOffsets, values };
     return this.#finish(batch, [values.buffer as ArrayBuffer, valueOffsets.buffer as ArrayBuffer]);
   }
 
   /**
-   * UTF-8 values written into `values` here; the others get an empty range and come, in order,
-   * from `packed` (the worker tells them apart by codec id).
+   * Strings are already in `#text`, end to end (a dropped entry's range was empty, so dropping
+   * leaves no gap); the other values get an empty range and come, in order, from `packed` (the
+   * worker tells them apart by codec id).
    */
   #packedColumns(packed: Uint8Array | undefined): EncodedBatch {
     const n = this.#entries.length;
-    const meta = this.#metaColumns();
     const valueOffsets = new Uint32Array(n + 1);
-    // Sized for one byte per UTF-16 unit (plus a little), grown when a string needs more:
-    // measuring each string first (Buffer.byteLength) cost as much as writing it.
-    let room = 1024;
-    for (let i = 0; i < n; i++) {
-      const value = this.#values[i];
-      if (meta.kinds[i] === RecordKind.put && isUtf8(value)) {
-        meta.codecs[i] = utf8Codec.id;
-        room += value.length;
-      }
-    }
-    // allocUnsafeSlow: an ArrayBuffer of its own (transferable), not zero-filled (only written bytes are read).
-    let values: Buffer = Buffer.allocUnsafeSlow(room + (room >> 3));
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      valueOffsets[i] = at;
-      if (meta.codecs[i] !== utf8Codec.id) continue;
-      const text = this.#values[i] as string;
-      if (values.length - at < text.length * 3) values = grow(values, at, text.length * 3);
-      at += values.write(text, at, 'utf8');
-    }
-    valueOffsets[n] = at;
-    const batch: BatchColumns = { ...meta, valueOffsets, values: values.subarray(0, at) };
-    const transfer = [values.buffer as ArrayBuffer, valueOffsets.buffer as ArrayBuffer];
+    for (let i = 0; i < n; i++) valueOffsets[i] = this.#starts[i] as number;
+    valueOffsets[n] = this.#at;
+    BatchBuilder.#textHint = Math.max(64 * 1024, Math.ceil(this.#at * 1.1));
+    const text = this.#text ?? Buffer.allocUnsafeSlow(0);
+    const batch: BatchColumns = { ...this.#metaColumns(), valueOffsets, values: text.subarray(0, this.#at) };
+    const transfer = [text.buffer as ArrayBuffer, valueOffsets.buffer as ArrayBuffer];
     if (packed !== undefined) {
       // Transfer needs an ArrayBuffer of its own; copy only if the Buffer shares one.
       if (packed.byteOffset !== 0 || packed.buffer.byteLength !== packed.length) packed = new Uint8Array(packed);
@@ -205,13 +239,6 @@ export class BatchBuilder {
     transfer.push(batch.createdAt.buffer as ArrayBuffer, batch.expiresAt.buffer as ArrayBuffer);
     return { batch, transfer, entries: this.#entries, seqs: this.#seqs, since: this.#since };
   }
-}
-
-/** A buffer with the first `used` bytes of `buffer` and room for `more` after them. */
-function grow(buffer: Buffer, used: number, more: number): Buffer {
-  const bigger = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, used + more));
-  buffer.copy(bigger, 0, 0, used);
-  return bigger;
 }
 
 /**

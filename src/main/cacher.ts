@@ -91,10 +91,17 @@ interface FailedWrite {
 
 type Lifecycle = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
+/** A batch from the moment its first entry is taken (it may fill over several turns) until it lands. */
 interface Flight {
-  entries: Entry[];
-  seqs: number[];
-  since: number[];
+  entries: readonly Entry[];
+  seqs: readonly number[];
+  since: readonly number[];
+}
+
+/** The batch being filled and encoded, a time slice at a time; it is already one of the flights. */
+interface Building {
+  builder: BatchBuilder;
+  flight: Flight;
 }
 
 const DEFAULT_WAIT = 30_000;
@@ -107,6 +114,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #mem = new Map<string, Entry>();
   #queue = new WriteQueue();
   #flights = new Set<Flight>();
+  #building: Building | undefined;
   #inFlightCount = 0;
   #failed = new Set<Entry>();
   #seq = 0;
@@ -380,6 +388,16 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
    */
   discard(): number {
     let count = 0;
+    const building = this.#building;
+    if (building !== undefined) {
+      // Taken and encoded, but not handed to the store yet: dropped like the queue.
+      this.#building = undefined;
+      this.#flights.delete(building.flight);
+      const { entries, since } = building.builder;
+      this.#inFlightCount -= entries.length;
+      entries.forEach((entry, i) => this.#forget(entry, since[i] as number));
+      count += entries.length;
+    }
     for (const entry of this.#queue.drain()) {
       this.#forget(entry, entry.dirtySince);
       count++;
@@ -414,7 +432,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    if (this.#queue.size > 0) this.#scheduler.soon();
+    if (this.#unsent) this.#scheduler.soon();
   }
 
   /** Runs `fn` with writing paused (the seed's `with cacher:`), resuming even if it throws. */
@@ -455,7 +473,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const entry of this.#mem.values()) if (entry.state === EntryState.clean) this.#drop(entry);
     } finally {
       this.#clearing--;
-      if (this.#queue.size > 0) this.#scheduler.soon();
+      if (this.#unsent) this.#scheduler.soon();
     }
   }
 
@@ -583,6 +601,11 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     return entry;
   }
 
+  /** Writes not yet handed to the store: queued, or in the batch being filled. */
+  get #unsent(): boolean {
+    return this.#queue.size > 0 || this.#building !== undefined;
+  }
+
   #checkCapacity(): void {
     if (this.#queue.size + this.#inFlightCount >= this.options.maxPending) throw new QueueFullError(this.options.maxPending);
   }
@@ -665,8 +688,9 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   // ---- internals: flushing -------------------------------------------------------------------
 
   /**
-   * Hands queued entries to the store in batches, encoding on this thread in slices of at most
-   * SLICE_MS, and keeps at most two batches per writer thread in flight.
+   * Hands queued entries to the store in batches of `batchSize`, encoding on this thread in
+   * slices of at most SLICE_MS (a batch too big for one slice fills over several turns), and
+   * keeps at most two batches per writer thread in flight.
    */
   #pump(): void {
     if (this.#paused || this.#clearing > 0) return;
@@ -676,28 +700,64 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       this.#settleUnpersisted();
       return;
     }
-    const { codec, batchSize } = this.options;
-    const packed = codec === v8Codec && this.#store.encodesInWorker === true;
+    const { batchSize } = this.options;
     const maxFlights = this.options.threads * 2;
     const deadline = sliceClock() + SLICE_MS;
-    while (this.#queue.size > 0 && this.#flights.size < maxFlights) {
-      const builder = new BatchBuilder(codec, packed);
-      let taken = 0;
+    while (this.#building !== undefined || (this.#queue.size > 0 && this.#flights.size < maxFlights)) {
+      const building = (this.#building ??= this.#startBatch());
+      const { builder } = building;
+      let timeUp = false;
       let entry: Entry | undefined;
-      while (taken < batchSize && (entry = this.#queue.shift()) !== undefined) {
-        builder.add(entry);
+      while (builder.length < batchSize && (entry = this.#queue.shift()) !== undefined) {
+        const refused = builder.add(entry);
+        if (refused !== undefined) {
+          this.#unencodable(entry, refused.error, entry.dirtySince);
+          continue;
+        }
         entry.state = EntryState.inFlight;
         entry.dirtySince = 0;
-        if ((++taken & 63) === 0 && sliceClock() > deadline) break;
+        this.#inFlightCount++;
+        if ((builder.length & 63) === 0 && sliceClock() > deadline) {
+          timeUp = true;
+          break;
+        }
       }
-      const { encoded, unencodable } = builder.build();
-      for (const { entry: bad, error, since } of unencodable) this.#unencodable(bad, error, since);
-      if (encoded !== undefined) this.#dispatch(encoded);
+      if (timeUp && builder.length < batchSize && this.#queue.size > 0) {
+        this.#scheduler.soon(); // the batch fills on next turn
+        return;
+      }
+      this.#building = undefined;
+      this.#send(building);
       if (sliceClock() > deadline) {
         if (this.#queue.size > 0) this.#scheduler.soon();
         return;
       }
     }
+  }
+
+  #startBatch(): Building {
+    const { codec } = this.options;
+    const builder = new BatchBuilder(codec, codec === v8Codec && this.#store.encodesInWorker === true);
+    const flight: Flight = { entries: builder.entries, seqs: builder.seqs, since: builder.since };
+    this.#flights.add(flight);
+    return { builder, flight };
+  }
+
+  /** Finishes a batch's encoding and hands it to the store. */
+  #send({ builder, flight }: Building): void {
+    const taken = builder.length;
+    const { encoded, unencodable } = builder.build();
+    // Entries whose value v8 refused are not in the batch: they leave the flight as failed.
+    this.#inFlightCount -= taken - (encoded?.entries.length ?? 0);
+    for (const { entry, error, since } of unencodable) this.#unencodable(entry, error, since);
+    if (encoded === undefined) {
+      this.#flights.delete(flight);
+      return;
+    }
+    flight.entries = encoded.entries;
+    flight.seqs = encoded.seqs;
+    flight.since = encoded.since;
+    this.#dispatch(flight, encoded);
   }
 
   /** A store that persists nothing: every queued write is done as soon as it is taken. */
@@ -723,14 +783,11 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     this.#report(error);
   }
 
-  #dispatch({ batch, transfer, entries, seqs, since }: EncodedBatch): void {
-    const flight: Flight = { entries, seqs, since };
-    this.#flights.add(flight);
-    this.#inFlightCount += entries.length;
+  #dispatch(flight: Flight, { batch, transfer }: EncodedBatch): void {
     const started = sliceClock();
     const done = (result: WriteResult | Error): void => {
       this.#flights.delete(flight);
-      this.#inFlightCount -= entries.length;
+      this.#inFlightCount -= flight.entries.length;
       this.#complete(flight, result, sliceClock() - started);
     };
     let writing: Promise<WriteResult>;
@@ -828,7 +885,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       for (const resolve of waiters) resolve();
     }
     if (this.#bounded) this.#evict();
-    if (this.#queue.size > 0) this.#scheduler.soon();
+    if (this.#unsent) this.#scheduler.soon();
   }
 
   /** Waits until everything pending now is written; rejects at once if a value cannot be encoded. */
@@ -839,7 +896,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     }
     // Every entry in the queue or in a flight has a write at or before now (see barriers.ts).
     const waiting = this.#barriers.add(this.#seq, this.pendingCount, timeout, (at) => onTimeout(this.#pendingKeys(at)));
-    if (this.#queue.size > 0) this.#scheduler.soon();
+    if (this.#unsent) this.#scheduler.soon();
     return waiting;
   }
 
