@@ -8,7 +8,7 @@
  * per key; lmdb-js `open` + `get` per key).
  *
  *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--runs 3]
- *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive]
+ *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb]
  *        [--settle 15] [--json]
  *
  * The disk here absorbs a burst of ~150 MB at ~1 GB/s, then sustains ~210 MB/s (fsync'd 1 MB
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
     /** Also run larder `log` (1 thread) with this codec, e.g. msgpack (what lmdb-js encodes with). */
     'log-codec': { type: 'string' },
     'naive-entries': { type: 'string', default: '10000' },
-    /** Contenders to leave out: files, naive (the slow ones, when iterating on the others). */
+    /** Contenders to leave out: files, naive (the slow ones), lmdb (to time larder alone). */
     skip: { type: 'string', default: '' },
     settle: { type: 'string', default: '15' },
     json: { type: 'boolean', default: false },
@@ -178,7 +178,7 @@ for (let round = 0; round < runs; round++) {
   const codec = args['log-codec'];
   if (codec !== undefined) task(`larder log (1 thread, ${codec})`, (name) => larderRun(name, 'log', 1, false, codec));
   if (!skip.has('files')) task('larder files (2 threads)', (name) => larderRun(name, 'files', 2, false));
-  task('lmdb-js put + flushed', lmdbRun);
+  if (!skip.has('lmdb')) task('lmdb-js put + flushed', lmdbRun);
   if (!skip.has('naive')) task(`naive open/write/fsync per key (${naiveEntries})`, naiveRun);
   await bench.run();
 }
@@ -187,11 +187,12 @@ const median = <T>(list: T[], pick: (f: T) => number): number => {
   const sorted = list.map(pick).sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
 };
-const lmdbRate = median(writes.get('lmdb-js put + flushed') ?? [], (f) => f.entriesPerSec);
+const lmdbRuns = writes.get('lmdb-js put + flushed') ?? [];
+const lmdbRate = lmdbRuns.length === 0 ? Number.NaN : median(lmdbRuns, (f) => f.entriesPerSec);
 const writeTable = [...writes].map(([name, list]) => ({
   contender: name,
   'entries/s': Math.round(median(list, (f) => f.entriesPerSec)),
-  'vs lmdb-js': Number((median(list, (f) => f.entriesPerSec) / lmdbRate).toFixed(2)),
+  'vs lmdb-js': Number.isNaN(lmdbRate) ? '—' : Number((median(list, (f) => f.entriesPerSec) / lmdbRate).toFixed(2)),
   'main µs/entry': Number(median(list, (f) => f.mainUsPerEntry).toFixed(2)),
   'eld p99 ms': Number(median(list, (f) => f.eldP99).toFixed(2)),
   'eld max ms': Number(median(list, (f) => f.eldMax).toFixed(2)),

@@ -2,9 +2,10 @@
  * Codecs turn values into bytes and back. Every record carries its codec's id, so a store
  * written with one codec and read with another fails clearly instead of decoding garbage.
  *
- * Encoding runs on the caller's thread at flush time (measured cheaper than a structured
- * clone to the worker followed by a second serialization there; see README "Design figures"),
- * so a value that cannot be encoded is reported with its key before anything is written.
+ * Where encoding runs (src/main/batch-encoder.ts): with the v8 codec, strings become UTF-8 on the
+ * caller's thread and other values are serialized once per batch there and encoded one by one in
+ * the worker; any other codec encodes each value on the caller's thread. Either way a value that
+ * cannot be encoded is reported with its key before anything is written.
  */
 import { deserialize, serialize } from 'node:v8';
 import { Packr, type Options as PackrOptions } from 'msgpackr';

@@ -58,10 +58,10 @@ export type StoreTarget = FilesTarget | LogTarget | RedisTarget;
  * buffer, `values.subarray(valueOffsets[i], valueOffsets[i + 1])` being entry i. Columns rather
  * than an array of objects keep the message cheap to clone.
  *
- * With the v8 codec the caller's thread does not encode each value: it sends `packed`, one
- * `v8.serialize` of the array of values (measured 0.2–0.4 µs per 1 KB entry on the caller's
- * thread, against 2–3.5 µs for one `serialize` call per value), and the worker turns it into
- * `values`/`valueOffsets` before any writer runs (src/worker/unpack-values.ts).
+ * With the v8 codec the caller's thread writes string values as UTF-8 into `values` (codec
+ * `utf8`) and sends the others as `packed`, one `v8.serialize` of their array (their ranges in
+ * `values` are empty); the worker encodes those one by one into `values`/`valueOffsets` before
+ * any writer runs (src/worker/unpack-values.ts, src/main/batch-encoder.ts).
  */
 export interface BatchColumns {
   keys: string[];
@@ -71,7 +71,7 @@ export interface BatchColumns {
   expiresAt: Float64Array;
   valueOffsets: Uint32Array;
   values: Uint8Array;
-  /** v8 serialization of the array of values (deletes as undefined), still to be encoded one by one. */
+  /** v8 serialization of the array of the non-string values, in entry order, still to be encoded one by one. */
   packed?: Uint8Array;
 }
 

@@ -7,8 +7,9 @@
  * Why not the node-redis client the rest of the store uses: its pipeline encodes each command
  * into three chunks and writes them with writev. Measured here, 100k SETs of 1 KB in pipelines
  * of 1000 from one thread: node-redis 175k/s at 5.7 µs of CPU per entry; one prebuilt buffer
- * per pipeline 330–420k/s at 1.7–2.3 µs (`node /tmp/resp.mjs`, README "Design figures"). The
- * reads, locks and pub/sub on the caller's thread stay on node-redis.
+ * per pipeline 330–420k/s at 1.7–2.3 µs (the "bare socket" row of bench/redis.bench.ts; README
+ * "Scaling out", "Clients, chosen by measurement"). The reads, locks and pub/sub on the caller's
+ * thread stay on node-redis.
  */
 import net from 'node:net';
 import tls from 'node:tls';

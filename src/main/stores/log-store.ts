@@ -8,9 +8,10 @@
  * the active segment with one atomic add on a cursor shared with the workers, once they know
  * their framed size, so they never overlap and need no lock; a key's newer version is always
  * posted after its older one landed, so it always lies at a higher offset or in a later
- * segment. Values arrive packed (one serialization per batch) and are encoded in the worker. A crash can leave a reserved range unwritten (a
- * stretch of zeros) or half written; scans skip both. See src/worker/log-format.ts for the
- * files, src/worker/log-scan.ts for recovery.
+ * segment. Values arrive as the engine's batch encoder made them (strings already UTF-8, other
+ * values in one serialization per batch, encoded in the worker). A crash can leave a reserved
+ * range unwritten (a stretch of zeros) or half written; scans skip both. See
+ * src/worker/log-format.ts for the files, src/worker/log-scan.ts for recovery.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -88,7 +89,7 @@ interface Segment extends SegmentId {
 export class LogStore implements EngineStore {
   readonly kind = 'log';
   readonly persistent = true;
-  /** Batches arrive as one serialization of their values; the worker encodes them. */
+  /** Non-string values arrive as one serialization per batch; the worker encodes them. */
   readonly encodesInWorker = true;
   readonly dir: string;
   readonly readOnly: boolean;
