@@ -4,11 +4,11 @@
  * - packed (v8 codec, store encodes in its worker): a string value is written here as UTF-8
  *   straight into the batch's buffer, under the `utf8` codec (it reads back as the same string,
  *   and nobody has to serialize it again); every other value goes in ONE `v8.serialize` of
- *   their array, which the worker splits into one encoding per value. Per 1 KB entry on the
- *   caller's thread (bench/encode.bench.ts): the UTF-8 write ≈ 0.2 µs, the array serialization
- *   0.3–0.6 µs, a `serialize` call per value 2–3 µs (the per-call wrapper dominates); in the
- *   worker the UTF-8 bytes cost nothing more, a value from the array ≈ 0.8 µs to deserialize
- *   plus 2–3 µs to serialize alone.
+ *   their array, which the worker splits into one encoding per value. Per 1 KB value
+ *   (`node --import tsx bench/encode.bench.ts`, fresh cons strings): on the caller's thread the
+ *   UTF-8 write ≈ 0.3–0.4 µs (0.1 for flat strings), one serialization of the array 0.6–0.9, a
+ *   `serialize` call per value 1.8–3 (the per-call wrapper dominates); in the worker the UTF-8
+ *   bytes cost nothing more, while deserializing the array and serializing each value costs 2–3.
  * - encoded (any other codec, or a store that needs byte sizes up front): each value encoded
  *   here, laid end to end in one transferred buffer.
  *
