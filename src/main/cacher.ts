@@ -138,9 +138,6 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #bounded: boolean;
   #memBytes = 0;
   #stats = { hits: 0, misses: 0, sets: 0, deletes: 0, flushed: 0, batches: 0, bytes: 0, errors: 0, retries: 0, evictions: 0 };
-  /** The hot path's counters, kept as fields of their own (one store instead of a load and a store); `stats` adds them in. */
-  #hits = 0;
-  #sets = 0;
 
   constructor(options: CacherOptions = {}) {
     super();
@@ -201,8 +198,6 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   get stats(): Readonly<CacherStats> {
     return Object.freeze({
       ...this.#stats,
-      hits: this.#stats.hits + this.#hits,
-      sets: this.#stats.sets + this.#sets,
       queued: this.#queue.size,
       inFlight: this.#inFlightCount,
       failed: this.#failed.size,
@@ -249,7 +244,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     entry.deleted = false;
     entry.createdAt = now;
     entry.expiresAt = ttl === 0 ? 0 : now + ttl;
-    this.#sets++;
+    this.#stats.sets++;
     return this.#queue.size + this.#inFlightCount < this.options.highWaterMark || this.#overHighWater();
   }
 
@@ -271,7 +266,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       this.#stats.misses++;
       return undefined;
     }
-    this.#hits++;
+    this.#stats.hits++;
     if (this.#bounded) this.#touch(entry);
     return entry.value;
   }
