@@ -2,7 +2,8 @@
  * The `log` store, larder's embedded default: a log-structured hash table after Bitcask.
  * Records (the framing `files` uses too) are appended to segment files, one positional write
  * and one fsync per batch, by the writer workers; this thread keeps the index (key → segment,
- * offset, size, expiry) and reads a record with one `readSync` at its offset.
+ * offset, size, expiry) and reads a record with one `readSync` at its offset (with read-ahead
+ * for reads in write order: record-window.ts).
  *
  * Batches in flight at once (up to two per writer thread) each claim their own byte range of
  * the active segment with one atomic add on a cursor shared with the workers, once they know
@@ -13,7 +14,7 @@
  * range unwritten (a stretch of zeros) or half written; scans skip both. See
  * src/worker/log-format.ts for the files, src/worker/log-scan.ts for recovery.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
@@ -39,6 +40,7 @@ import type { CompactReport, EngineStore, ExpiredRecord, StoreContext, StoredEnt
 import { LogIndex } from './log-index.js';
 import { StoreIoError, StoreReadOnlyError } from './log-errors.js';
 import { readStoredEntry } from './record-reader.js';
+import { RecordWindow } from './record-window.js';
 import { StoreLock } from './store-lock.js';
 
 export interface LogStoreOptions {
@@ -99,6 +101,7 @@ export class LogStore implements EngineStore {
   readonly autoCompact: boolean;
   #context: StoreContext | undefined;
   #index = new LogIndex();
+  #window = new RecordWindow<Segment>();
   #segments = new Map<number, Segment>();
   #active: Segment | undefined;
   #nextId = 1;
@@ -275,14 +278,9 @@ export class LogStore implements EngineStore {
     const offset = this.#index.offsetOf(slot);
     const size = this.#index.sizeOf(slot);
     segment.fd ??= openSync(join(this.dir, segment.name), 'r');
-    const buf = Buffer.allocUnsafe(size);
-    let read = 0;
-    while (read < size) {
-      const n = readSync(segment.fd, buf, read, size - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    return { buf: read === size ? buf : buf.subarray(0, read), segment, offset };
+    // A segment's bytes are immutable once it is sealed and its last batch has landed.
+    const buf = this.#window.read(segment, segment.fd, offset, size, segment.sealed && segment.pending === 0);
+    return { buf, segment, offset };
   }
 
   async findExpired(now: number): Promise<ExpiredRecord[]> {
@@ -598,6 +596,7 @@ export class LogStore implements EngineStore {
   }
 
   #closeFds(): void {
+    this.#window.clear();
     for (const segment of this.#segments.values()) {
       if (segment.fd !== undefined) closeSync(segment.fd);
       segment.fd = undefined;
