@@ -361,7 +361,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     this.set(key, value, options?.ttl === undefined ? undefined : { ttl: options.ttl });
     const entry = this.#mem.get(key) as Entry;
     const timeout = waitTimeout(options);
-    const waiter = new SyncWaiter([entry], this.options.timers, timeout, (keys) => new SyncTimeoutError(keys, timeout));
+    const waiter = new SyncWaiter(entry, this.options.timers, timeout, (keys) => new SyncTimeoutError(keys, timeout));
     this.#scheduler.soon();
     return waiter.promise;
   }

@@ -15,10 +15,10 @@
 export const EntryState = { clean: 0, queued: 1, inFlight: 2, inFlightDirty: 3, failed: 4 } as const;
 export type EntryState = (typeof EntryState)[keyof typeof EntryState];
 
+/** A `save()` waiting for one entry's write (sync-waiter.ts). */
 export interface Waiter {
-  readonly pending: Set<Entry>;
-  settle(entry: Entry): void;
-  fail(entry: Entry, error: Error): void;
+  settle(): void;
+  fail(error: Error): void;
 }
 
 export class Entry {

@@ -32,7 +32,7 @@ export {
   WorkerDiedError,
   WriteFailedError,
 } from './errors.js';
-export { createJsonCodec, createMsgpackCodec, registerCodec, resolveCodec, v8Codec } from '../shared/codecs.js';
+export { createJsonCodec, createMsgpackCodec, registerCodec, resolveCodec, utf8Codec, v8Codec } from '../shared/codecs.js';
 export type { Codec, JsonCodecOptions, MsgpackCodecOptions } from '../shared/codecs.js';
 export type { Durability } from '../shared/protocol.js';
 export { Bucket } from './bucket/bucket.js';

@@ -1,14 +1,13 @@
 /**
- * A durability barrier over a set of entries: resolves when every entry has been written at
- * (at least) the version it had when the barrier was taken, rejects on the first failure of
- * one of them or when its watchdog fires. Rejecting never touches the data: the writes stay
- * queued, so a timed-out `sync()` can simply be called again.
+ * `save()`'s wait: resolves when its entry has been written at (at least) the version it had
+ * when the wait began, rejects on the entry's next failure or when its watchdog fires. Rejecting
+ * never touches the data: the write stays queued. (Waits over everything pending — `sync()`,
+ * `stop()` — are counted barriers instead: barriers.ts.)
  */
 import type { Entry, Waiter } from './entry.js';
 import type { Timers } from './timers.js';
 
 export class SyncWaiter implements Waiter {
-  readonly pending = new Set<Entry>();
   readonly promise: Promise<void>;
   #resolve!: () => void;
   #reject!: (error: Error) => void;
@@ -16,35 +15,21 @@ export class SyncWaiter implements Waiter {
   #timer: unknown;
   #timers: Timers;
 
-  constructor(entries: Iterable<Entry>, timers: Timers, timeout: number, onTimeout: (keys: string[]) => Error) {
+  constructor(entry: Entry, timers: Timers, timeout: number, onTimeout: (keys: string[]) => Error) {
     this.#timers = timers;
     this.promise = new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    for (const entry of entries) {
-      this.pending.add(entry);
-      (entry.waiters ??= []).push({ waiter: this, seq: entry.seq });
-    }
-    if (this.pending.size === 0) {
-      this.#finish();
-      return;
-    }
-    if (Number.isFinite(timeout)) {
-      this.#timer = timers.setTimeout(() => {
-        const keys = [...this.pending].map((e) => e.key);
-        this.#finish(onTimeout(keys));
-      }, timeout);
-    }
+    (entry.waiters ??= []).push({ waiter: this, seq: entry.seq });
+    if (Number.isFinite(timeout)) this.#timer = timers.setTimeout(() => this.#finish(onTimeout([entry.key])), timeout);
   }
 
-  settle(entry: Entry): void {
-    if (this.#settled) return;
-    this.pending.delete(entry);
-    if (this.pending.size === 0) this.#finish();
+  settle(): void {
+    this.#finish();
   }
 
-  fail(_entry: Entry, error: Error): void {
+  fail(error: Error): void {
     this.#finish(error);
   }
 
@@ -66,7 +51,7 @@ export function settleWaiters(entry: Entry, upTo: number, above = Number.NEGATIV
   if (list === undefined) return;
   const rest = list.filter(({ waiter, seq }) => {
     if (seq <= above || seq > upTo) return true;
-    waiter.settle(entry);
+    waiter.settle();
     return false;
   });
   entry.waiters = rest.length === 0 ? undefined : rest;
@@ -77,5 +62,5 @@ export function failWaiters(entry: Entry, error: Error): void {
   const list = entry.waiters;
   if (list === undefined) return;
   entry.waiters = undefined;
-  for (const { waiter } of list) waiter.fail(entry, error);
+  for (const { waiter } of list) waiter.fail(error);
 }

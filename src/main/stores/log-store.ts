@@ -316,8 +316,8 @@ export class LogStore implements EngineStore {
     const ctx = this.#ctx();
     if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
     const { target, segment } = this.#reserve(ctx);
-    // The columns the index needs after the batch lands; the originals are transferred away.
-    const kinds = batch.kinds.slice();
+    // expiresAt is transferred away with the batch; the index needs it after the batch lands.
+    const { kinds } = batch;
     const expiresAt = batch.expiresAt.slice();
     const writing = ctx
       .pool()
