@@ -660,6 +660,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #drop(entry: Entry): void {
     if (this.#mem.get(entry.key) !== entry) return;
     this.#mem.delete(entry.key);
+    if (entry.storeSlot >= 0) this.#store.release?.(entry);
     if (entry.size > 0) this.#memBytes -= entry.size;
   }
 
@@ -795,7 +796,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     };
     let writing: Promise<WriteResult>;
     try {
-      writing = this.#store.write(batch, transfer);
+      writing = this.#store.write(batch, transfer, flight.entries);
     } catch (error) {
       writing = Promise.reject(error);
     }
@@ -937,6 +938,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
           if (entry !== undefined && entry.state === EntryState.clean) this.#drop(entry);
         }
       },
+      resident: (key) => this.#mem.get(key),
     };
   }
 

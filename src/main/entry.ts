@@ -4,6 +4,8 @@
  * instead of queueing again, which is what keeps `set` at about one Map operation.
  */
 
+import type { SlotHolder } from './stores/engine-store.js';
+
 /**
  * clean        → matches the store; may be evicted.
  * queued       → in the write queue, not yet handed to a worker.
@@ -21,7 +23,7 @@ export interface Waiter {
   fail(error: Error): void;
 }
 
-export class Entry {
+export class Entry implements SlotHolder {
   value: unknown;
   /** A delete not yet written: reads answer a miss without asking the store. */
   deleted = false;
@@ -39,6 +41,8 @@ export class Entry {
   waiters: Array<{ waiter: Waiter; seq: number }> | undefined = undefined;
   /** discard() hit it while in flight: drop it from memory when the flight ends. */
   discarded = false;
+  /** The store's slot for this key (SlotHolder in stores/engine-store.ts); -1 when none. */
+  storeSlot = -1;
 
   readonly key: string;
 

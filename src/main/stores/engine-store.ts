@@ -61,6 +61,17 @@ export interface VerifyReport {
   problems: Array<{ segment: string; offset: number; reason: string }>;
 }
 
+/**
+ * The engine's in-memory entry, as a store sees it: a store may keep the key's location on it
+ * while the engine holds it (the `log` store keeps its index slot there, saving a Map insert per
+ * written key). The engine calls `EngineStore.release` when it drops such an entry from memory.
+ */
+export interface SlotHolder {
+  readonly key: string;
+  /** The store's slot for the key, or -1 (none on this entry). Only the store writes it. */
+  storeSlot: number;
+}
+
 export interface StoreContext {
   codec: Codec;
   durability: Durability;
@@ -76,6 +87,8 @@ export interface StoreContext {
    * next read goes to the store. Entries with unwritten local changes are kept (they win).
    */
   invalidate(keys: Iterable<string>): void;
+  /** The engine's in-memory entry for `key`, if it holds one. */
+  resident?(key: string): SlotHolder | undefined;
 }
 
 export interface EngineStore {
@@ -105,8 +118,13 @@ export interface EngineStore {
   load?(key: string): Promise<StoredEntry | undefined>;
   /** Every key the store holds (expired ones excluded where the store can tell cheaply). */
   keys(): AsyncIterable<string> | Iterable<string>;
-  /** Writes one encoded batch; failures come back per entry, never as a thrown OS error. */
-  write(batch: BatchColumns, transfer: ArrayBuffer[]): Promise<WriteResult>;
+  /**
+   * Writes one encoded batch; failures come back per entry, never as a thrown OS error.
+   * `holders`: the engine's entries for the batch's keys, in order (see `SlotHolder`).
+   */
+  write(batch: BatchColumns, transfer: ArrayBuffer[], holders?: readonly SlotHolder[]): Promise<WriteResult>;
+  /** The engine dropped `holder` from memory: take back whatever the store kept on it. */
+  release?(holder: SlotHolder): void;
   /** Writes one batch on this thread, synchronously: the exit hook's last flush. */
   writeSync(batch: BatchColumns): WriteResult;
   /** Removes everything the store holds. */

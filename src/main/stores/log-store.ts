@@ -36,7 +36,7 @@ import { writeLogBatch } from '../../worker/log-writer.js';
 import { SLICE_MS, sliceClock } from '../timers.js';
 import { CorruptRecordError } from '../errors.js';
 import { positiveInteger, rejectUnknown, show } from '../options.js';
-import type { CompactReport, EngineStore, ExpiredRecord, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from './engine-store.js';
+import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from './engine-store.js';
 import { LogIndex } from './log-index.js';
 import { StoreIoError, StoreReadOnlyError } from './log-errors.js';
 import { readStoredEntry } from './record-reader.js';
@@ -137,6 +137,7 @@ export class LogStore implements EngineStore {
     this.#context = context;
     this.#closing = false;
     this.#index.clear();
+    this.#index.useResident(context.resident);
     this.#segments.clear();
     this.#active = undefined;
     if (!this.readOnly) {
@@ -312,7 +313,7 @@ export class LogStore implements EngineStore {
 
   // ---- writes --------------------------------------------------------------------------------
 
-  write(batch: BatchColumns, transfer: ArrayBuffer[]): Promise<WriteResult> {
+  write(batch: BatchColumns, transfer: ArrayBuffer[], holders?: readonly SlotHolder[]): Promise<WriteResult> {
     const ctx = this.#ctx();
     if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
     const { target, segment } = this.#reserve(ctx);
@@ -324,11 +325,11 @@ export class LogStore implements EngineStore {
       .run({ ...batch, op: 'write', target }, transfer)
       .then(
         (result) => {
-          this.#landed(segment, batch.keys, kinds, expiresAt, result);
+          this.#landed(segment, batch.keys, kinds, expiresAt, result, holders);
           return result;
         },
         (error: unknown) => {
-          this.#landed(segment, batch.keys, kinds, expiresAt, undefined);
+          this.#landed(segment, batch.keys, kinds, expiresAt, undefined, undefined);
           throw error;
         },
       );
@@ -340,8 +341,12 @@ export class LogStore implements EngineStore {
     if (this.readOnly) return refuseAll(batch, new StoreReadOnlyError(this.dir, 'write'));
     const { target, segment } = this.#reserve(ctx);
     const result = writeLogBatch({ ...batch, op: 'write', target }, target);
-    this.#landed(segment, batch.keys, batch.kinds, batch.expiresAt, result);
+    this.#landed(segment, batch.keys, batch.kinds, batch.expiresAt, result, undefined);
     return result;
+  }
+
+  release(holder: SlotHolder): void {
+    this.#index.release(holder);
   }
 
   /** Reserves the batch's byte range in the active segment, starting a new segment when it is full. */
@@ -362,16 +367,33 @@ export class LogStore implements EngineStore {
     };
   }
 
-  /** A batch came back: index what it wrote (all or nothing), then seal or compact if due. */
-  #landed(segment: Segment, keys: readonly string[], kinds: Uint8Array, expiresAt: Float64Array, result: WriteResult | undefined): void {
+  /**
+   * A batch came back: index what it wrote (all or nothing), then seal or compact if due. With
+   * the engine's entries for its keys, their slots are kept on them (see log-index.ts).
+   */
+  #landed(
+    segment: Segment,
+    keys: readonly string[],
+    kinds: Uint8Array,
+    expiresAt: Float64Array,
+    result: WriteResult | undefined,
+    holders: readonly SlotHolder[] | undefined,
+  ): void {
     segment.pending--;
     segment.bytes = appended(segment);
     const offsets = result?.offsets;
     if (result !== undefined && result.failures.length === 0 && offsets !== undefined) {
+      const index = this.#index;
       for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string;
-        if (kinds[i] === RecordKind.delete) this.#index.delete(key);
-        else this.#index.set(key, segment.id, offsets[i] as number, (offsets[i + 1] as number) - (offsets[i] as number), expiresAt[i] as number);
+        const holder = holders?.[i];
+        const offset = offsets[i] as number;
+        const size = (offsets[i + 1] as number) - offset;
+        if (holder === undefined) {
+          const key = keys[i] as string;
+          if (kinds[i] === RecordKind.delete) index.delete(key);
+          else index.set(key, segment.id, offset, size, expiresAt[i] as number);
+        } else if (kinds[i] === RecordKind.delete) index.deleteHeld(holder);
+        else index.setHeld(holder, segment.id, offset, size, expiresAt[i] as number);
       }
     }
     if (segment.sealed && segment.pending === 0 && this.#segments.has(segment.id)) void this.#seal(segment);
