@@ -1,14 +1,15 @@
 /**
  * N values of B bytes to durable storage, side by side in one run: larder `log` (at each
- * `--log-threads` count), larder `files`, lmdb-js (`put` then `flushed`) and a naive
- * open/write/fsync/close per key (64 at a time; `--naive-entries`, it is slow). Each run starts
- * with an empty directory and ends when everything is durable. Reports entries/s, main-thread
- * µs per entry (event-loop utilisation × wall time / entries: includes encoding), event-loop
- * delay p99/max; then reopen + read every key back (`log` store on a started pool, `read`
- * per key; lmdb-js `open` + `get` per key).
+ * `--log-threads` count), larder `files`, lmdb-js (`put` then `flushed`), a naive
+ * open/write/fsync/close per key (64 at a time; `--naive-entries`, it is slow), and — the floor
+ * of keeping encoded values in memory — the same producer into a plain Map. Each run
+ * starts with an empty directory and ends when everything is durable. Reports entries/s,
+ * main-thread µs per entry (event-loop utilisation × wall time / entries: includes encoding),
+ * event-loop delay p99/max, and this thread's longest GC pause and total GC time; then reopen +
+ * read every key back (`log` store on a started pool, `read` per key; lmdb-js `open` + `get`).
  *
  *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--runs 3]
- *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb]
+ *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb,map]
  *        [--settle 15] [--json]
  *
  * The disk here absorbs a burst of ~150 MB at ~1 GB/s, then sustains ~210 MB/s (fsync'd 1 MB
@@ -39,7 +40,7 @@ const { values: args } = parseArgs({
     /** Also run larder `log` (1 thread) with this codec, e.g. msgpack (what lmdb-js encodes with). */
     'log-codec': { type: 'string' },
     'naive-entries': { type: 'string', default: '10000' },
-    /** Contenders to leave out: files, naive (the slow ones), lmdb (to time larder alone). */
+    /** Contenders to leave out: files, naive (the slow ones), lmdb (to time larder alone), map. */
     skip: { type: 'string', default: '' },
     settle: { type: 'string', default: '15' },
     json: { type: 'boolean', default: false },
@@ -61,6 +62,8 @@ interface Figures {
   mainUsPerEntry: number;
   eldP99: number;
   eldMax: number;
+  gcMax: number;
+  gcTotal: number;
 }
 interface ReopenFigures {
   openMs: number;
@@ -75,7 +78,7 @@ const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 async function measure(name: string, n: number, body: () => Promise<void>): Promise<void> {
   const m = await measureWrites(n, body);
   const list = writes.get(name) ?? [];
-  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs });
+  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
   writes.set(name, list);
 }
 
@@ -141,6 +144,27 @@ async function lmdbRun(name: string): Promise<void> {
   }
 }
 
+/**
+ * The floor under a cache that persists: the same producer into a plain Map, each value also
+ * written as UTF-8 into a scratch buffer — what encoding it for any store does, and which
+ * flattens the producer's cons string in place, so the Map keeps 1 KB per value as a persisting
+ * cache must. Nothing reaches a disk. Its GC pauses are the young generation copying values
+ * that all survive.
+ */
+async function mapRun(name: string): Promise<void> {
+  const map = new Map<string, string>();
+  const scratch = Buffer.allocUnsafe(valueSize * 3 + 64);
+  await measure(name, entries, async () => {
+    for (let i = 0; i < entries; i++) {
+      const value = valueOf(i);
+      scratch.write(value, 0, 'utf8');
+      map.set(`key:${i}`, value);
+      if ((i & 1023) === 0) await yieldNow();
+    }
+  });
+  map.clear();
+}
+
 /** What people write first: one file per key, open + write + fsync + close, 64 in flight. */
 async function naiveRun(name: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'larder-durable-naive-'));
@@ -180,6 +204,7 @@ for (let round = 0; round < runs; round++) {
   if (!skip.has('files')) task('larder files (2 threads)', (name) => larderRun(name, 'files', 2, false));
   if (!skip.has('lmdb')) task('lmdb-js put + flushed', lmdbRun);
   if (!skip.has('naive')) task(`naive open/write/fsync per key (${naiveEntries})`, naiveRun);
+  if (!skip.has('map')) task('Map.set + UTF-8 encode, nothing persisted', mapRun);
   await bench.run();
 }
 
@@ -196,6 +221,8 @@ const writeTable = [...writes].map(([name, list]) => ({
   'main µs/entry': Number(median(list, (f) => f.mainUsPerEntry).toFixed(2)),
   'eld p99 ms': Number(median(list, (f) => f.eldP99).toFixed(2)),
   'eld max ms': Number(median(list, (f) => f.eldMax).toFixed(2)),
+  'gc max ms': Number(median(list, (f) => f.gcMax).toFixed(2)),
+  'gc total ms': Number(median(list, (f) => f.gcTotal).toFixed(1)),
 }));
 const reopenTable = [...reopens].map(([name, list]) => ({
   contender: name,

@@ -1,8 +1,9 @@
 /**
  * What one contender's write phase costs: wall time, main-thread active time (event-loop
- * utilisation), event-loop delay percentiles, and RSS sampled every 20 ms.
+ * utilisation), event-loop delay percentiles, garbage-collection pauses, and RSS sampled every
+ * 20 ms.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 export interface Measurement {
   ms: number;
@@ -12,6 +13,12 @@ export interface Measurement {
   eldP50Ms: number;
   eldP99Ms: number;
   eldMaxMs: number;
+  /**
+   * The longest garbage-collection pause of this thread during the phase, and all of them added
+   * up: what of the event-loop delay the collector accounts for.
+   */
+  gcMaxMs: number;
+  gcTotalMs: number;
   peakRssBytes: number;
   /** RSS when the write phase started: the peak minus this is what the phase added. */
   startRssBytes: number;
@@ -24,18 +31,26 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 20);
+  const pauses: PerformanceEntry[] = [];
+  const gc = new PerformanceObserver((list) => pauses.push(...list.getEntries()));
+  gc.observe({ entryTypes: ['gc'] });
   eld.enable();
   const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
+  let t1 = t0;
   try {
     await body();
   } finally {
+    t1 = performance.now();
     clearInterval(sampler);
     eld.disable();
+    pauses.push(...gc.takeRecords());
+    gc.disconnect();
   }
-  const ms = performance.now() - t0;
+  const ms = t1 - t0;
   const elu = performance.eventLoopUtilization(elu0);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  const during = pauses.filter((p) => p.startTime >= t0 && p.startTime <= t1);
   return {
     ms,
     entriesPerSec: entries / (ms / 1000),
@@ -43,6 +58,8 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
     eldP50Ms: eld.percentile(50) / 1e6,
     eldP99Ms: eld.percentile(99) / 1e6,
     eldMaxMs: eld.max / 1e6,
+    gcMaxMs: during.reduce((max, p) => Math.max(max, p.duration), 0),
+    gcTotalMs: during.reduce((sum, p) => sum + p.duration, 0),
     peakRssBytes: peakRss,
     startRssBytes: startRss,
   };
