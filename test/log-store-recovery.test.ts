@@ -83,6 +83,8 @@ describe('log store recovery', () => {
     const withHint = await openCacher({ dir, store: new LogStore(dir), threads: 1 });
     expect(withHint.cache.get('middle')).toBeUndefined();
     expect(withHint.errors.map((e) => e.code)).toEqual(['ERR_CORRUPT_RECORD']);
+    // It names the segment and the record's offset (built only once the record is found bad).
+    expect(withHint.errors[0]?.message).toContain(`${file}@${bytes.lastIndexOf('LRDR', at)}:`);
     expect(withHint.cache.get('first')).toBe('one');
     await withHint.cache.stop();
 

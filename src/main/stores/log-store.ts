@@ -249,10 +249,11 @@ export class LogStore implements EngineStore {
 
   read(key: string): StoredEntry | undefined {
     const ctx = this.#ctx();
-    const located = this.#locate(key, ctx.timers.now());
+    const now = ctx.timers.now();
+    const located = this.#locate(key, now);
     if (located === undefined) return undefined;
     const { buf, segment, offset } = located;
-    return readStoredEntry(buf, 0, key, this.#where(segment, offset), { codec: ctx.codec, now: ctx.timers.now(), report: ctx.report });
+    return readStoredEntry(buf, 0, key, () => this.#where(segment, offset), { codec: ctx.codec, now, report: ctx.report });
   }
 
   readMeta(key: string): StoredMeta | undefined {
