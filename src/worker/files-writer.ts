@@ -8,7 +8,7 @@ import { hashKey, shardedPath } from '../shared/key-hash.js';
 import { RecordKind, encodeRecord } from '../shared/record.js';
 import { toFailure, type FilesTarget, type WriteBatch, type WriteFailure, type WriteResult } from '../shared/protocol.js';
 import { writeFileAtomicSync } from './atomic-write.js';
-import { fsLayer, fsyncDir } from './fs-layer.js';
+import { fsLayer, fsyncDir, writeAllAt } from './fs-layer.js';
 
 /** Shard directories this thread has already created; mkdir is the slowest call on the path. */
 const knownShards = new Set<string>();
@@ -78,8 +78,7 @@ export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): Wr
 function writeInPlace(file: string, record: Uint8Array, mode: number): number {
   const fd = fsLayer.openSync(file, 'w', mode);
   try {
-    let done = 0;
-    while (done < record.length) done += fsLayer.writeSync(fd, record, done, record.length - done, null);
+    writeAllAt(fd, record, 0);
   } finally {
     fsLayer.closeSync(fd);
   }

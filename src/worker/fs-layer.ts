@@ -88,6 +88,27 @@ export const fsLayer = {
   },
 };
 
+/** Writes all of `data` at `position` (a write may take fewer bytes than asked). */
+export function writeAllAt(fd: number, data: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < data.length) done += fsLayer.writeSync(fd, data, done, data.length - done, position + done);
+}
+
+/**
+ * Reads `length` bytes at `position` into `into` from its start; fewer only at the end of the
+ * file. Returns the bytes read. Reads are not fault-injected: the faults that matter happen when
+ * writing.
+ */
+export function readAllAt(fd: number, into: Uint8Array, length: number, position: number): number {
+  let read = 0;
+  while (read < length) {
+    const n = fs.readSync(fd, into, read, length - read, position + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return read;
+}
+
 /** fsync a directory so that renames and unlinks inside it survive a power cut. */
 export function fsyncDir(dir: string): void {
   const fd = fsLayer.openSync(dir, 'r');

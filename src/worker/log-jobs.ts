@@ -9,10 +9,10 @@ import { unlessMissing } from '../shared/unless-missing.js';
 import { decodeRecord } from '../shared/record.js';
 import { toFailure, type LogIndexChunk, type LogJob, type LogJobResult, type LogProblem, type LogTask } from '../shared/protocol.js';
 import { writeFileAtomicSync } from './atomic-write.js';
-import { fsLayer, fsyncDir } from './fs-layer.js';
+import { fsLayer, fsyncDir, writeAllAt } from './fs-layer.js';
 import { columnsToChunk, decodeHint, encodeHint, hintName } from './log-format.js';
 import { FileWindow, scanSegmentFd, scanSegmentFile } from './log-scan.js';
-import { openForWrite, takeSegmentLog, writeAllAt } from './log-writer.js';
+import { openForWrite, takeSegmentLog } from './log-writer.js';
 
 const COPY_BUFFER = 4 * 1024 * 1024;
 

@@ -8,10 +8,10 @@
  *
  * The file is read in windows, so a segment of any size scans in bounded memory.
  */
-import { fstatSync, readSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { HEADER_SIZE, RECORD_MAGIC, decodeRecord, type DecodeResult } from '../shared/record.js';
 import type { LogProblem } from '../shared/protocol.js';
-import { fsLayer } from './fs-layer.js';
+import { fsLayer, readAllAt } from './fs-layer.js';
 import { emptyColumns, type RecordColumns } from './log-format.js';
 
 const WINDOW = 8 * 1024 * 1024;
@@ -44,22 +44,12 @@ export class FileWindow {
     if (pos < this.#start || pos + need > this.#start + this.#length) {
       const want = Math.min(Math.max(WINDOW, need), this.size - pos);
       if (this.#buf.length < want) this.#buf = Buffer.allocUnsafe(Math.max(want, Math.min(WINDOW, this.size)));
-      let read = 0;
-      while (read < want) {
-        const n = readAt(this.#fd, this.#buf, read, want - read, pos + read);
-        if (n === 0) break;
-        read += n;
-      }
+      const read = readAllAt(this.#fd, this.#buf, want, pos);
       this.#start = pos;
       this.#length = read;
     }
     return { buf: this.#buf.subarray(0, this.#length), index: pos - this.#start };
   }
-}
-
-// Reads are not fault-injected: the faults that matter happen when writing.
-function readAt(fd: number, buf: Buffer, offset: number, length: number, position: number): number {
-  return readSync(fd, buf, offset, length, position);
 }
 
 /** Decodes the record at `pos`, widening the window when the record is larger than what is resident. */

@@ -12,7 +12,7 @@ import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordKind, recordBound, writeRecord } from '../shared/record.js';
 import { toFailure, type LogTarget, type WriteBatch, type WriteResult } from '../shared/protocol.js';
-import { fsLayer, fsyncDir } from './fs-layer.js';
+import { fsLayer, fsyncDir, writeAllAt } from './fs-layer.js';
 import { emptyColumns, type RecordColumns } from './log-format.js';
 
 /** An open segment. Closing waits for the fsyncs in progress: a reused descriptor number would fsync another file. */
@@ -78,11 +78,6 @@ function closeIfIdle(descriptor: Descriptor): void {
   } catch {
     // nothing to do about a descriptor that will not close
   }
-}
-
-export function writeAllAt(fd: number, data: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < data.length) done += fsLayer.writeSync(fd, data, done, data.length - done, position + done);
 }
 
 /**

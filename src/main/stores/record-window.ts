@@ -11,7 +11,7 @@
  * whose ranges next to a landed record may still be claimed by a batch in flight (zeros now,
  * a record later), and those reads never use or fill the window.
  */
-import { readSync } from 'node:fs';
+import { readAllAt } from '../../worker/fs-layer.js';
 
 const READ_AHEAD = 64 * 1024;
 
@@ -36,9 +36,11 @@ export class RecordWindow<Owner> {
     }
     if (!stable || !sequential || size > READ_AHEAD / 2) return readExactly(fd, offset, size);
     this.#bytes ??= Buffer.allocUnsafe(READ_AHEAD);
+    this.#owner = undefined; // until the read succeeds
+    const read = readAllAt(fd, this.#bytes, this.#bytes.length, offset);
     this.#owner = owner;
     this.#start = offset;
-    this.#length = readUpTo(fd, this.#bytes, offset);
+    this.#length = read;
     return copyOut(this.#bytes, 0, Math.min(size, this.#length)); // fewer bytes: a torn end, which the decoder reports
   }
 
@@ -56,18 +58,8 @@ function copyOut(from: Buffer, at: number, size: number): Buffer {
   return out;
 }
 
-function readUpTo(fd: number, into: Buffer, position: number): number {
-  let read = 0;
-  while (read < into.length) {
-    const n = readSync(fd, into, read, into.length - read, position + read);
-    if (n === 0) break;
-    read += n;
-  }
-  return read;
-}
-
 function readExactly(fd: number, offset: number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(size);
-  const read = readUpTo(fd, buf, offset);
+  const read = readAllAt(fd, buf, size, offset);
   return read === size ? buf : buf.subarray(0, read);
 }
