@@ -1,6 +1,6 @@
-/** Reading what may legitimately not exist (a shard, a hint file, a store directory). */
+/** File operations on what may legitimately not exist (a shard, a hint file, a store directory, a lock being removed). */
 
-/** `read()`, or `missing` if the path it reads does not exist (ENOENT); other errors throw. */
+/** `read()` (or any file operation), or `missing` if its path does not exist (ENOENT); other errors throw. */
 export function unlessMissing<T, M>(read: () => T, missing: M): T | M {
   try {
     return read();

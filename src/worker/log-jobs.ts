@@ -159,9 +159,5 @@ function commit(dir: string, output: string, final: string, size: number, fsync:
 }
 
 function unlinkIfPresent(path: string): void {
-  try {
-    fsLayer.unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  unlessMissing(() => fsLayer.unlinkSync(path), undefined);
 }

@@ -11,6 +11,7 @@ import { linkSync, readFileSync, realpathSync, unlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { LOCK_FILE } from '../../worker/log-format.js';
+import { unlessMissing } from '../../shared/unless-missing.js';
 import { StoreLockedError } from '../errors.js';
 
 /** Directories this process holds (by real path): our own pid in a lock file is then not stale. */
@@ -71,13 +72,8 @@ function tryCreate(path: string, fileMode: number): boolean {
 
 /** The pid in the lock, or undefined when there is no lock or it holds no pid. */
 function readOwner(path: string): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = unlessMissing(() => readFileSync(path, 'utf8'), undefined);
+  if (text === undefined) return undefined;
   const pid = Number.parseInt(text.trim(), 10);
   // A lock with no valid pid cannot name a live owner: treat it as stale (pid 0 is never alive here).
   return Number.isInteger(pid) && pid > 0 ? pid : 0;
@@ -97,9 +93,5 @@ function isAlive(pid: number): boolean {
 
 function removeIfStill(path: string, owner: number): void {
   if (readOwner(path) !== owner) return;
-  try {
-    unlinkSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  unlessMissing(() => unlinkSync(path), undefined);
 }

@@ -9,6 +9,7 @@ import { positiveIntArg } from '../program.js';
 import { runBench } from './harness.js';
 import { peers } from './peers.js';
 import { machine, renderJson, renderMarkdown, renderText } from './report.js';
+import { unlessMissing } from '../../../shared/unless-missing.js';
 
 interface BenchFlags {
   entries: number;
@@ -32,13 +33,7 @@ function parsePeers(list: string): string[] {
 
 /** `--dir` must be new or empty; with `--replace` it may hold a larder store, which is removed first. */
 function prepareDir(dir: string, replace: boolean): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
+  const names = unlessMissing(() => readdirSync(dir), []);
   if (names.length === 0) return;
   detectStore(dir); // throws for anything but a larder store
   if (!replace) throw new UsageError(`${dir} already holds a larder store; pass --replace to overwrite it, or choose another --dir`);
