@@ -3,10 +3,9 @@
  * pub/sub; the writer threads send batches over src/worker/resp-pipe.ts):
  * reconnects forever with capped, jittered backoff; never queues commands while offline (a write
  * the server cannot take must come back to the engine as a failure it retries, not sit in a
- * client buffer no one can see); remembers the last connection error, so a refusal reports
- * ECONNREFUSED rather than "the client is offline".
+ * client buffer no one can see).
  */
-import { ErrorReply, TimeoutError, createClient } from 'redis';
+import { createClient } from 'redis';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -33,7 +32,6 @@ export interface RedisLinkOptions {
 
 export class RedisLink {
   readonly client: RedisClient;
-  #lastError: Error | undefined;
   #wasReady = false;
   #closed = false;
   #readyWaiters = new Set<() => void>();
@@ -52,12 +50,8 @@ export class RedisLink {
           reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 10), RECONNECT_MAX) + Math.floor(Math.random() * 100),
         },
       });
-    this.client.on('error', (error: Error) => {
-      this.#lastError = error;
-      options.onError?.(error);
-    });
+    this.client.on('error', (error: Error) => options.onError?.(error));
     this.client.on('ready', () => {
-      this.#lastError = undefined;
       options.onReady?.();
       if (this.#wasReady) options.onReconnect?.();
       this.#wasReady = true;
@@ -93,25 +87,6 @@ export class RedisLink {
       }, ms);
       this.#readyWaiters.add(wake);
     });
-  }
-
-  /**
-   * The stable code of a failure: the OS's (ECONNREFUSED…), ETIMEDOUT, or the first word of a
-   * Redis error reply (OOM, READONLY, NOAUTH, WRONGPASS, ERR…).
-   */
-  failureCode(error: unknown): string {
-    if (error instanceof ErrorReply) return /^[A-Z]+/.exec(error.message)?.[0] ?? 'ERR';
-    if (error instanceof TimeoutError) return 'ETIMEDOUT';
-    const code = (error as { code?: unknown } | null)?.code;
-    if (typeof code === 'string') return code;
-    const last = (this.#lastError as { code?: unknown } | undefined)?.code;
-    return typeof last === 'string' ? last : 'ECONNRESET';
-  }
-
-  /** What went wrong with the connection, for a failure's message. */
-  describe(error: unknown): string {
-    const message = error instanceof Error ? error.message : String(error);
-    return this.#lastError === undefined || this.#lastError === error ? message : `${message} (last connection error: ${this.#lastError.message})`;
   }
 
   /** Closes at once: commands not answered yet are rejected, nothing more is sent. */
