@@ -235,8 +235,11 @@ export class BatchBuilder {
     return this.#finish(batch, transfer);
   }
 
+  /**
+   * Only the value bytes are transferred; the small per-entry columns are cloned (a few KB), so
+   * the caller's thread keeps them for when the batch lands (the log store indexes `expiresAt`).
+   */
   #finish(batch: BatchColumns, transfer: ArrayBuffer[]): EncodedBatch {
-    transfer.push(batch.createdAt.buffer as ArrayBuffer, batch.expiresAt.buffer as ArrayBuffer);
     return { batch, transfer, entries: this.#entries, seqs: this.#seqs, since: this.#since };
   }
 }

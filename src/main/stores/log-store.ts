@@ -5,9 +5,9 @@
  * offset, size, expiry) and reads a record with one `readSync` at its offset (with read-ahead
  * for reads in write order: record-window.ts).
  *
- * Batches in flight at once (up to two per writer thread) each claim their own byte range of
- * the active segment with one atomic add on a cursor shared with the workers, once they know
- * their framed size, so they never overlap and need no lock; a key's newer version is always
+ * Batches in flight at once (two per writer thread, and one spare) each claim their own byte
+ * range of the active segment with one atomic add on a cursor shared with the workers, once they
+ * know their framed size, so they never overlap and need no lock; a key's newer version is always
  * posted after its older one landed, so it always lies at a higher offset or in a later
  * segment. Values arrive as the engine's batch encoder made them (strings already UTF-8, other
  * values in one serialization per batch, encoded in the worker). A crash can leave a reserved
@@ -318,19 +318,17 @@ export class LogStore implements EngineStore {
     const ctx = this.#ctx();
     if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
     const { target, segment } = this.#reserve(ctx);
-    // expiresAt is transferred away with the batch; the index needs it after the batch lands.
-    const { kinds } = batch;
-    const expiresAt = batch.expiresAt.slice();
+    const { keys, kinds, expiresAt } = batch; // cloned to the worker, not transferred: still here when it lands
     const writing = ctx
       .pool()
       .run({ ...batch, op: 'write', target }, transfer)
       .then(
         (result) => {
-          this.#landed(segment, batch.keys, kinds, expiresAt, result, holders);
+          this.#landed(segment, keys, kinds, expiresAt, result, holders);
           return result;
         },
         (error: unknown) => {
-          this.#landed(segment, batch.keys, kinds, expiresAt, undefined, undefined);
+          this.#landed(segment, keys, kinds, expiresAt, undefined, undefined);
           throw error;
         },
       );
