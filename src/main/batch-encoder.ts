@@ -13,6 +13,12 @@
  *   here, laid end to end in one transferred buffer.
  *
  * Either way a value that cannot be encoded is found here, by key, before anything is sent.
+ *
+ * A batch may fill over several turns (cacher.ts #pump), and the caller may write or delete an
+ * entry it holds in between. So `add` takes ONE snapshot of the entry — kind, value, createdAt,
+ * expiresAt, version — and nothing reads the entry again: the batch carries the version it was
+ * given, and the newer write goes out in a later batch. (Reading the kind again at build time
+ * once let a delete in between shift every later packed value onto the key before it.)
  */
 import { serialize } from 'node:v8';
 import { utf8Codec, type Codec } from '../shared/codecs.js';
@@ -44,6 +50,8 @@ export interface Unencodable {
   error: unknown;
   /** The entry's `dirtySince` when it was taken. */
   since: number;
+  /** The version that could not be encoded (the entry may have a newer one by now). */
+  seq: number;
 }
 
 export class BatchBuilder {
@@ -55,6 +63,10 @@ export class BatchBuilder {
   #seqs: number[] = [];
   #since: number[] = [];
   #codecs: number[] = [];
+  /** The snapshot's kind (RecordKind), createdAt and expiresAt, one each per entry. */
+  #kinds: number[] = [];
+  #createdAt: number[] = [];
+  #expiresAt: number[] = [];
   /** Encoded mode: each value's bytes. */
   #encoded: Uint8Array[] = [];
   /** Packed mode: string values as UTF-8, end to end; entry i's start at `#starts[i]` and end where i + 1's start. */
@@ -97,9 +109,10 @@ export class BatchBuilder {
    */
   add(entry: Entry): { error: unknown } | undefined {
     let codec = this.#codec.id;
+    const deleted = entry.deleted;
     if (!this.#packed) {
       let bytes: Uint8Array = EMPTY;
-      if (!entry.deleted) {
+      if (!deleted) {
         try {
           bytes = this.#codec.encode(entry.value);
         } catch (error) {
@@ -110,7 +123,7 @@ export class BatchBuilder {
     } else {
       this.#starts.push(this.#at);
       const value = entry.value;
-      if (!entry.deleted) {
+      if (!deleted) {
         if (isUtf8(value)) {
           codec = utf8Codec.id;
           this.#write(value);
@@ -121,6 +134,9 @@ export class BatchBuilder {
     this.#seqs.push(entry.seq);
     this.#since.push(entry.dirtySince);
     this.#codecs.push(codec);
+    this.#kinds.push(deleted ? RecordKind.delete : RecordKind.put);
+    this.#createdAt.push(entry.createdAt);
+    this.#expiresAt.push(entry.expiresAt);
     return undefined;
   }
 
@@ -152,22 +168,26 @@ export class BatchBuilder {
     this.#at += this.#text.write(text, this.#at, 'utf8');
   }
 
-  /** Packed mode: drops the entries whose value v8 cannot serialize (their byte ranges are empty). */
+  /**
+   * Packed mode: drops the entries whose value v8 cannot serialize (their byte ranges are empty).
+   * Works from the snapshots (`#kinds`, `#rest`), never the entries, which may have changed.
+   */
   #dropUnserializable(): void {
     const keep: number[] = [];
     const rest: unknown[] = [];
+    let next = 0;
     for (let i = 0; i < this.#entries.length; i++) {
-      const entry = this.#entries[i] as Entry;
-      if (entry.deleted || this.#codecs[i] === utf8Codec.id) {
+      if (this.#kinds[i] === RecordKind.delete || this.#codecs[i] === utf8Codec.id) {
         keep.push(i);
         continue;
       }
+      const value = this.#rest[next++];
       try {
-        serialize(entry.value);
+        serialize(value);
         keep.push(i);
-        rest.push(entry.value);
+        rest.push(value);
       } catch (error) {
-        this.#unencodable.push({ entry, error, since: this.#since[i] as number });
+        this.#unencodable.push({ entry: this.#entries[i] as Entry, error, since: this.#since[i] as number, seq: this.#seqs[i] as number });
       }
     }
     const pick = <T>(list: T[]): T[] => keep.map((i) => list[i] as T);
@@ -175,26 +195,22 @@ export class BatchBuilder {
     this.#seqs = pick(this.#seqs);
     this.#since = pick(this.#since);
     this.#codecs = pick(this.#codecs);
+    this.#kinds = pick(this.#kinds);
+    this.#createdAt = pick(this.#createdAt);
+    this.#expiresAt = pick(this.#expiresAt);
     this.#starts = pick(this.#starts);
     this.#rest = rest;
   }
 
-  /** The columns every batch has. */
+  /** The columns every batch has, from the snapshots taken by `add`. */
   #metaColumns(): { keys: string[]; kinds: Uint8Array; codecs: Uint8Array; createdAt: Float64Array; expiresAt: Float64Array } {
-    const n = this.#entries.length;
-    const keys = new Array<string>(n);
-    const kinds = new Uint8Array(n);
-    const codecs = Uint8Array.from(this.#codecs);
-    const createdAt = new Float64Array(n);
-    const expiresAt = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const entry = this.#entries[i] as Entry;
-      keys[i] = entry.key;
-      kinds[i] = entry.deleted ? RecordKind.delete : RecordKind.put;
-      createdAt[i] = entry.createdAt;
-      expiresAt[i] = entry.expiresAt;
-    }
-    return { keys, kinds, codecs, createdAt, expiresAt };
+    return {
+      keys: this.#entries.map((entry) => entry.key),
+      kinds: Uint8Array.from(this.#kinds),
+      codecs: Uint8Array.from(this.#codecs),
+      createdAt: Float64Array.from(this.#createdAt),
+      expiresAt: Float64Array.from(this.#expiresAt),
+    };
   }
 
   #encodedColumns(): EncodedBatch {

@@ -30,7 +30,7 @@ import { WorkerPool } from './worker-pool.js';
 import { WriteQueue } from './write-queue.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { CoarseClock } from './coarse-clock.js';
-import { SLICE_MS, sliceClock, systemTimers } from './timers.js';
+import { sliceClock, systemTimers } from './timers.js';
 import { describeFailure, type WriteFailure, type WriteResult } from '../shared/protocol.js';
 import { MAX_KEY_BYTES } from '../shared/record.js';
 
@@ -691,7 +691,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
 
   /**
    * Hands queued entries to the store in batches of `batchSize`, encoding on this thread in
-   * slices of at most SLICE_MS (a batch too big for one slice fills over several turns), and
+   * slices of at most `sliceMs` (a batch too big for one slice fills over several turns), and
    * keeps up to two batches per writer thread in flight plus one spare: a writer holds two (one
    * framed while the other's fsync waits) and takes the spare the moment one finishes, instead
    * of idling until this thread's next turn sends one (+8–15 % entries/s, bench/durable.bench.ts).
@@ -706,7 +706,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     }
     const { batchSize } = this.options;
     const maxFlights = this.options.threads * 2 + 1;
-    const deadline = sliceClock() + SLICE_MS;
+    const deadline = sliceClock() + this.options.sliceMs;
     while (this.#building !== undefined || (this.#queue.size > 0 && this.#flights.size < maxFlights)) {
       const building = (this.#building ??= this.#startBatch());
       const { builder } = building;
@@ -715,7 +715,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       while (builder.length < batchSize && (entry = this.#queue.shift()) !== undefined) {
         const refused = builder.add(entry);
         if (refused !== undefined) {
-          this.#unencodable(entry, refused.error, entry.dirtySince);
+          this.#unencodable(entry, refused.error, entry.dirtySince, entry.seq);
           continue;
         }
         entry.state = EntryState.inFlight;
@@ -753,7 +753,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     const { encoded, unencodable } = builder.build();
     // Entries whose value v8 refused are not in the batch: they leave the flight as failed.
     this.#inFlightCount -= taken - (encoded?.entries.length ?? 0);
-    for (const { entry, error, since } of unencodable) this.#unencodable(entry, error, since);
+    for (const { entry, error, since, seq } of unencodable) this.#unencodable(entry, error, since, seq);
     if (encoded === undefined) {
       this.#flights.delete(flight);
       return;
@@ -777,13 +777,23 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     this.#afterProgress();
   }
 
-  #unencodable(entry: Entry, cause: unknown, since: number): void {
-    entry.state = EntryState.failed;
-    entry.dirtySince = 0;
-    this.#failed.add(entry);
+  /**
+   * Version `seq` of the entry cannot be encoded: reported, and the entry kept in memory as
+   * failed. If the caller has written the key again since (a batch can fill over several turns),
+   * only that version failed: the newer one is queued like any write.
+   */
+  #unencodable(entry: Entry, cause: unknown, since: number, seq: number): void {
     const error = new NotSerializableError([entry.key], cause);
-    failWaiters(entry, error);
+    failWaiters(entry, error, seq);
     this.#barriers.failed(since, error);
+    if (entry.state === EntryState.inFlightDirty) {
+      entry.state = EntryState.queued;
+      this.#queue.push(entry);
+    } else {
+      entry.state = EntryState.failed;
+      entry.dirtySince = 0;
+      this.#failed.add(entry);
+    }
     this.#report(error);
   }
 

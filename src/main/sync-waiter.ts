@@ -57,10 +57,14 @@ export function settleWaiters(entry: Entry, upTo: number, above = Number.NEGATIV
   entry.waiters = rest.length === 0 ? undefined : rest;
 }
 
-/** The entry's write failed: every waiter on it learns now. */
-export function failWaiters(entry: Entry, error: Error): void {
+/** The entry's write failed: every waiter on it for a version up to `upTo` (all by default) learns now. */
+export function failWaiters(entry: Entry, error: Error, upTo = Number.POSITIVE_INFINITY): void {
   const list = entry.waiters;
   if (list === undefined) return;
-  entry.waiters = undefined;
-  for (const { waiter } of list) waiter.fail(error);
+  const rest = list.filter(({ waiter, seq }) => {
+    if (seq > upTo) return true;
+    waiter.fail(error);
+    return false;
+  });
+  entry.waiters = rest.length === 0 ? undefined : rest;
 }

@@ -39,7 +39,6 @@ export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): Wr
           throw error;
         }
       } else {
-        ensureShard(shard, target);
         const value = batch.values.subarray(batch.valueOffsets[i], batch.valueOffsets[i + 1]);
         const record = encodeRecord(key, value, {
           kind: RecordKind.put,
@@ -47,14 +46,12 @@ export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): Wr
           createdAt: batch.createdAt[i] as number,
           expiresAt: batch.expiresAt[i] as number,
         });
-        bytes += target.durability === 'none' ? writeInPlace(file, record, target.fileMode) : writeFileAtomicSync(file, [record], { mode: target.fileMode, fsync });
+        bytes += putFile(shard, file, record, target, fsync);
       }
       const indices = shardsTouched.get(shard);
       if (indices === undefined) shardsTouched.set(shard, [i]);
       else indices.push(i);
     } catch (error) {
-      // A vanished shard directory (someone cleared the store) must be re-created next time.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') knownShards.delete(shard);
       failures.push(toFailure(i, error));
     }
   }
@@ -69,6 +66,26 @@ export function writeFilesBatch(batch: WriteBatch & { target: FilesTarget }): Wr
     }
   }
   return { failures, bytes };
+}
+
+/**
+ * Writes one record file. A shard directory this thread made can vanish (`clear()` removes
+ * them all): then it is made again and the write tried once more, so a clear never shows up
+ * as a failed write.
+ */
+function putFile(shard: string, file: string, record: Uint8Array, target: FilesTarget, fsync: boolean): number {
+  const write = (): number =>
+    target.durability === 'none' ? writeInPlace(file, record, target.fileMode) : writeFileAtomicSync(file, [record], { mode: target.fileMode, fsync });
+  const known = knownShards.has(shard);
+  ensureShard(shard, target);
+  try {
+    return write();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !known) throw error;
+    knownShards.delete(shard);
+    ensureShard(shard, target);
+    return write();
+  }
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * Model-based test of the engine over every store: random sequences of sets (objects, strings,
+ * undefined, large and structured values), deletes, reads, saves, barriers, discards, pauses,
+ * unloads, clears, clock moves past TTLs, compactions and reopens, with random batch sizes,
+ * flush delays, time slices, memory bounds and writer threads — checked read by read against a
+ * plain model (cache-model.ts). A failure shrinks to a short sequence, printed with its seed.
+ *
+ * LARDER_MODEL_RUNS sets the sequences per store (CI runs the default); LARDER_MODEL_SEED
+ * replays one seed.
+ */
+import fc from 'fast-check';
+import { createClient } from 'redis';
+import { describe, it } from 'vitest';
+import { LogStore, RedisStore, FilesStore } from '../../src/main/index.js';
+import { describeRedis, REDIS_URL } from '../fixtures/redis-harness.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { opArbitrary } from './engine-ops.js';
+import { EngineRun, type EngineConfig, type StoreUnderTest } from './engine-runner.js';
+
+const RUNS = Number(process.env.LARDER_MODEL_RUNS ?? 100);
+const SEED = process.env.LARDER_MODEL_SEED === undefined ? undefined : Number(process.env.LARDER_MODEL_SEED);
+/** Per sequence: generous, since a run with large values and reopens on a slow disk takes seconds. */
+const TIMEOUT = Math.max(120_000, RUNS * 6_000);
+
+const configArbitrary: fc.Arbitrary<EngineConfig> = fc.record({
+  batchSize: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 60, max: 300 })),
+  flushDelay: fc.integer({ min: 0, max: 5 }),
+  maxEntries: fc.oneof({ weight: 2, arbitrary: fc.constant(Number.POSITIVE_INFINITY) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }) }),
+  maxBytes: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 200, max: 200_000 })),
+  threads: fc.integer({ min: 1, max: 2 }),
+  // 0: every batch over 64 entries fills over several turns, with the sequence running in between.
+  sliceMs: fc.constantFrom(0, 0, 0, 2),
+  durability: fc.constantFrom('os' as const, 'fsync' as const),
+  keys: fc.constant(0), // drawn with the operations
+});
+
+async function check(store: () => Under, expiry: boolean, runs: number): Promise<void> {
+  const property = fc.asyncProperty(
+    configArbitrary,
+    // Few keys: many overwrites of one entry. Many: batches of over 64 entries (one time slice's check).
+    fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 100, max: 600 })).chain((keys) => fc.array(opArbitrary({ keys, expiry }), { minLength: 1, maxLength: 60 }).map((ops) => ({ keys, ops }))),
+    async (config, { keys, ops }) => {
+      const under = store();
+      const run = new EngineRun(under, { ...config, keys });
+      await run.open();
+      try {
+        await run.run(ops);
+      } finally {
+        await run.close();
+        await under.cleanup?.();
+      }
+    },
+  );
+  await fc.assert(property, { numRuns: runs, ...(SEED === undefined ? {} : { seed: SEED }), endOnFailure: false });
+}
+
+type Under = StoreUnderTest & { cleanup?: () => Promise<void> };
+
+describe('the engine against a model', () => {
+  it(`memory store: ${RUNS} random sequences`, async () => {
+    await check((): Under => ({ name: 'memory', persistent: false, asyncReads: false, make: () => 'memory' }), true, RUNS);
+  }, TIMEOUT);
+
+  it(`files store: ${RUNS} random sequences`, async () => {
+    await check(() => {
+      const dir = tempDir('larder-model-files-');
+      return { name: 'files', persistent: true, asyncReads: false, dir, make: () => new FilesStore(dir) } satisfies Under;
+    }, true, RUNS);
+  }, TIMEOUT);
+
+  it(`log store: ${RUNS} random sequences (small segments, eager compaction)`, async () => {
+    await check(() => {
+      const dir = tempDir('larder-model-log-');
+      const make = () => new LogStore(dir, { segmentSize: 256 * 1024, compactMinBytes: 64 * 1024, compactRatio: 0.3 });
+      return { name: 'log', persistent: true, asyncReads: false, dir, make } satisfies Under;
+    }, true, RUNS);
+  }, TIMEOUT);
+});
+
+describeRedis('the engine against a model, redis store', () => {
+  const runs = Math.max(1, Math.ceil(RUNS / 2));
+  it(`redis store: ${runs} random sequences (TTLs are the server's: no clock moves)`, async () => {
+    await check(() => {
+      const keyPrefix = `larder-model:${process.pid}:${Math.random().toString(36).slice(2)}:`;
+      return {
+        name: 'redis',
+        persistent: true,
+        asyncReads: true,
+        make: () => new RedisStore({ url: REDIS_URL, keyPrefix }),
+        cleanup: async () => {
+          const client = createClient({ url: REDIS_URL });
+          await client.connect();
+          try {
+            for await (const keys of client.scanIterator({ MATCH: `${keyPrefix}*`, COUNT: 500 })) if (keys.length > 0) await client.del(keys);
+          } finally {
+            client.destroy();
+          }
+        },
+      } satisfies Under;
+    }, false, runs);
+  }, TIMEOUT);
+});
