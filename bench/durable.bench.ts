@@ -21,14 +21,14 @@ import { open as openFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { measure as measureWrites } from '../src/main/cli/bench/meter.js';
+import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { parseArgs } from 'node:util';
 import { open as openLmdb } from 'lmdb';
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/cacher.js';
-import { LogStore } from '../src/main/stores/log-store.js';
-import { systemTimers } from '../src/main/timers.js';
-import { WorkerPool } from '../src/main/worker-pool.js';
+import { Cacher } from '../src/main/engine/cacher.js';
+import { LogStore } from '../src/main/stores/log/log-store.js';
+import { systemTimers } from '../src/main/core/timers.js';
+import { WorkerPool } from '../src/main/core/worker-pool.js';
 import { v8Codec } from '../src/shared/codecs.js';
 
 const { values: args } = parseArgs({

@@ -31,8 +31,8 @@ import { Keyv } from 'keyv';
 import { KeyvFile } from 'keyv-file';
 import { Cacher } from '../src/main/index.js';
 import { KeyvLarder } from '../src/main/adapters/index.js';
-import { measure, type Measurement } from '../src/main/cli/bench/meter.js';
-import { makeWorkload, Outstanding, writeAll, type BenchValue, type Workload } from '../src/main/cli/bench/workload.js';
+import { measure, type Measurement } from '../src/main/cli/commands/bench/meter.js';
+import { makeWorkload, Outstanding, writeAll, type BenchValue, type Workload } from '../src/main/cli/commands/bench/workload.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,12 +12,12 @@
  * Each iteration writes the same N keys (overwrites) under a prefix of its own, removed at the end.
  */
 import { randomUUID } from 'node:crypto';
-import { measure as measureWrites } from '../src/main/cli/bench/meter.js';
+import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { createClient } from 'redis';
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/cacher.js';
-import { RedisStore } from '../src/main/stores/redis-store.js';
-import { RespPipe } from '../src/worker/resp-pipe.js';
+import { Cacher } from '../src/main/engine/cacher.js';
+import { RedisStore } from '../src/main/stores/redis/redis-store.js';
+import { RespPipe } from '../src/worker/redis/resp-pipe.js';
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(process.env.REDIS_BENCH_N ?? 100_000);

@@ -1,20 +1,20 @@
 /** larder's public API. Explicit named exports: what is not listed here is internal. */
-export { Cacher } from './cacher.js';
-export type { CacherStats, FlushInfo, GetOptions, SetOptions, WaitOptions } from './cacher.js';
-export type { CacherOptions } from './options.js';
-export type { Timers } from './timers.js';
+export { Cacher } from './engine/cacher.js';
+export type { CacherStats, FlushInfo, GetOptions, SetOptions, WaitOptions } from './engine/cacher.js';
+export type { CacherOptions } from './engine/options.js';
+export type { Timers } from './core/timers.js';
 export type { EngineStore, ExpiredRecord, StoreContext, StoredEntry, StoredMeta } from './stores/engine-store.js';
-export { FilesStore } from './stores/files-store.js';
+export { FilesStore } from './stores/files/files-store.js';
 export { MemoryStore } from './stores/memory-store.js';
-export { LogStore } from './stores/log-store.js';
-export type { LogStoreOptions } from './stores/log-store.js';
+export { LogStore } from './stores/log/log-store.js';
+export type { LogStoreOptions } from './stores/log/log-store.js';
 export type { CompactReport, StoreStats, VerifyReport } from './stores/engine-store.js';
-export { StoreIoError, StoreReadOnlyError } from './stores/log-errors.js';
-export { RedisStore } from './stores/redis-store.js';
-export type { RedisStoreOptions } from './stores/redis-store.js';
-export { RedisBackend } from './stores/redis-backend.js';
-export { RedisMutex } from './stores/redis-mutex.js';
-export { RedisLockLostError, RedisUnavailableError } from './stores/redis-errors.js';
+export { StoreIoError, StoreReadOnlyError } from './stores/log/log-errors.js';
+export { RedisStore } from './stores/redis/redis-store.js';
+export type { RedisStoreOptions } from './stores/redis/redis-store.js';
+export { RedisBackend } from './region/backends/redis-backend.js';
+export { RedisMutex } from './stores/redis/redis-mutex.js';
+export { RedisLockLostError, RedisUnavailableError } from './stores/redis/redis-errors.js';
 export { ObjectPool } from './pool/object-pool.js';
 export type { AcquireOptions, CloseOptions, PoolStats, ScopedUse, UseOptions } from './pool/object-pool.js';
 export type { ObjectPoolOptions } from './pool/pool-options.js';
@@ -31,7 +31,7 @@ export {
   SyncTimeoutError,
   WorkerDiedError,
   WriteFailedError,
-} from './errors.js';
+} from './core/errors.js';
 export { createJsonCodec, createMsgpackCodec, registerCodec, resolveCodec, utf8Codec, v8Codec } from '../shared/codecs.js';
 export type { Codec, JsonCodecOptions, MsgpackCodecOptions } from '../shared/codecs.js';
 export type { Durability } from '../shared/protocol.js';
@@ -61,13 +61,13 @@ export type {
   WaitTimeoutPolicy,
 } from './region/region-options.js';
 export type { Memoized, MemoizedMany, MemoizeManyOptions, MemoizeOptions } from './region/memoize.js';
-export { MemoryBackend } from './region/memory-backend.js';
-export { CacherBackend } from './region/cacher-backend.js';
-export type { CacherBackendOptions } from './region/cacher-backend.js';
-export { ProxyBackend, wrapBackend } from './region/proxy-backend.js';
-export type { BackendMiddleware } from './region/proxy-backend.js';
-export { BackendMetrics } from './region/backend-metrics.js';
-export type { BackendCounts } from './region/backend-metrics.js';
+export { MemoryBackend } from './region/backends/memory-backend.js';
+export { CacherBackend } from './region/backends/cacher-backend.js';
+export type { CacherBackendOptions } from './region/backends/cacher-backend.js';
+export { ProxyBackend, wrapBackend } from './region/backends/proxy-backend.js';
+export type { BackendMiddleware } from './region/backends/proxy-backend.js';
+export { BackendMetrics } from './region/backends/backend-metrics.js';
+export type { BackendCounts } from './region/backends/backend-metrics.js';
 export { createBackend, registerBackend, registeredBackends } from './region/backend-registry.js';
 export type { BackendArguments, BackendFactory } from './region/backend-registry.js';
 export { configureFromConfig } from './region/configure-from-config.js';

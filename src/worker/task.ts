@@ -3,11 +3,11 @@
  * nothing from src/main, so the worker stays small and starts fast.
  */
 import type { LogJobResult, WorkerTask, WriteBatch, WriteResult } from '../shared/protocol.js';
-import { writeFilesBatch } from './files-writer.js';
-import { maybeExit } from './fs-layer.js';
-import { runLogTask } from './log-jobs.js';
-import { writeLogBatchAsync } from './log-writer.js';
-import { runRedisTask } from './redis-writer.js';
+import { writeFilesBatch } from '../shared/writers/files-writer.js';
+import { maybeExit } from '../shared/fs/fs-layer.js';
+import { runLogTask } from './log/log-jobs.js';
+import { writeLogBatchAsync } from '../shared/writers/log-writer.js';
+import { runRedisTask } from './redis/redis-writer.js';
 import { unpackValues, valueSizes } from './unpack-values.js';
 
 export default function runTask(task: WorkerTask): WriteResult | LogJobResult | Promise<WriteResult> {

@@ -7,7 +7,7 @@
 import { deserialize, serialize } from 'node:v8';
 import type { BatchColumns } from '../shared/protocol.js';
 import { v8Codec } from '../shared/codecs.js';
-import { RecordKind } from '../shared/record.js';
+import { RecordKind } from '../shared/format/record.js';
 
 export function unpackValues<T extends BatchColumns>(batch: T): T {
   if (batch.packed === undefined) return batch;

@@ -9,10 +9,10 @@
  * object value in the batch was written under the key before its own.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder } from '../../src/main/batch-encoder.js';
-import { Entry, EntryState } from '../../src/main/entry.js';
+import { BatchBuilder } from '../../src/main/engine/batch-builder.js';
+import { Entry, EntryState } from '../../src/main/engine/entry.js';
 import { v8Codec } from '../../src/shared/codecs.js';
-import { RecordKind } from '../../src/shared/record.js';
+import { RecordKind } from '../../src/shared/format/record.js';
 import { unpackValues } from '../../src/worker/unpack-values.js';
 import { resolveCodec } from '../../src/shared/codecs.js';
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { Cacher } from '../../src/main/cacher.js';
-import type { CacherOptions } from '../../src/main/options.js';
-import type { LarderError } from '../../src/main/errors.js';
+import { Cacher } from '../../src/main/engine/cacher.js';
+import type { CacherOptions } from '../../src/main/engine/options.js';
+import type { LarderError } from '../../src/main/core/errors.js';
 
 const open: Cacher[] = [];
 

@@ -14,10 +14,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LarderError } from '../../src/main/errors.js';
-import { LogStore } from '../../src/main/stores/log-store.js';
-import { WorkerPool } from '../../src/main/worker-pool.js';
-import { Cacher } from '../../src/main/cacher.js';
+import type { LarderError } from '../../src/main/core/errors.js';
+import { LogStore } from '../../src/main/stores/log/log-store.js';
+import { WorkerPool } from '../../src/main/core/worker-pool.js';
+import { Cacher } from '../../src/main/engine/cacher.js';
 import { runChild } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { logContext } from '../fixtures/log-context.js';
@@ -66,8 +66,14 @@ async function lane(dir: string, kills: number, laneNo: number): Promise<LaneRep
     writeFileSync(baseFile, JSON.stringify(Object.fromEntries(base)));
     const child = runChild('model-crash-child.ts', [dir, String(seed), String(baseVer), String(KEYS), compact ? '1' : '2', bounded ? '40' : 'Infinity', baseFile, ...(compact ? ['compact'] : [])]);
     // The first resolved sync proves the store works after the previous kill; then a random moment.
-    await child.waitFor(compact ? /^compacting$/ : /^synced /);
-    if (compact) await child.waitFor(/^synced /);
+    // A child that found a wrong read exits before it syncs: say what it read.
+    const started = (async () => {
+      await child.waitFor(compact ? /^compacting$/ : /^synced /);
+      if (compact) await child.waitFor(/^synced /);
+    })();
+    await started.catch((error: Error) => {
+      throw new Error(`child ${n} of lane ${laneNo}: ${child.lines.find((l) => l.startsWith('wrong ')) ?? error.message}`);
+    });
     await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * (compact ? 80 : 300))));
     child.kill('SIGKILL');
     const { signal } = await child.exited;

@@ -1,5 +1,5 @@
 /** The coded errors only a `Bucket` raises. */
-import { LarderError } from '../errors.js';
+import { LarderError } from '../core/errors.js';
 
 /**
  * The bucket's directory was written with another codec or key maker: reading it as configured

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Codec } from '../../shared/codecs.js';
-import { writeFileAtomicSync } from '../../worker/atomic-write.js';
+import { writeFileAtomicSync } from '../../shared/fs/atomic-write.js';
 import type { KeyMaker } from '../keys/key-maker.js';
 import { BucketMismatchError } from './bucket-errors.js';
 

@@ -8,10 +8,11 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Codec } from '../../shared/codecs.js';
-import { Cacher, type WaitOptions } from '../cacher.js';
-import { rejectUnknown, show, type CacherOptions } from '../options.js';
-import { unrefTimer } from '../timers.js';
-import { LarderError } from '../errors.js';
+import { Cacher, type WaitOptions } from '../engine/cacher.js';
+import { type CacherOptions } from '../engine/options.js';
+import { rejectUnknown, show } from '../core/validate.js';
+import { unrefTimer } from '../core/timers.js';
+import { LarderError } from '../core/errors.js';
 import { isKeyMaker, type KeyMaker } from '../keys/key-maker.js';
 import { defaultKeyMaker } from '../keys/streaming-key-maker.js';
 import { debug, describeKey } from './bucket-log.js';

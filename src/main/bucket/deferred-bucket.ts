@@ -5,7 +5,7 @@
  * the block did (it completed) or nothing (it threw) — bucketcache wrote the block's values to
  * the bucket's memory even when the block failed; larder does not.
  */
-import type { WaitOptions } from '../cacher.js';
+import type { WaitOptions } from '../engine/cacher.js';
 import type { Bucket } from './bucket.js';
 import { DeferredClosedError } from './bucket-errors.js';
 import { debug } from './bucket-log.js';

@@ -3,7 +3,7 @@
  * (`{ days, hours, minutes, seconds, ms }`, summed, like Python's timedelta). A total of 0
  * means "never expires", as everywhere in larder.
  */
-import { show } from '../options.js';
+import { show } from '../core/validate.js';
 
 export interface TtlLifetime {
   /** Milliseconds. */

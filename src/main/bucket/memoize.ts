@@ -9,7 +9,7 @@ import { debug, describeKey } from './bucket-log.js';
 import { lifetimeMs, type Lifetime } from './lifetime.js';
 import { parameterNames } from './param-names.js';
 import { keyState } from '../keys/canonical-key.js';
-import { rejectUnknown, show } from '../options.js';
+import { rejectUnknown, show } from '../core/validate.js';
 
 export interface MemoHit<Args extends unknown[] = unknown[], R = unknown> {
   /** The arguments of the call that was answered from the cache. */

@@ -3,7 +3,7 @@
  * missing, is not a larder store, or the command line is wrong. Failures found *in* a store
  * (a damaged record) are results, not errors: `verify` exits 1 for those.
  */
-import { LarderError } from '../errors.js';
+import { LarderError } from '../core/errors.js';
 
 export class StoreDirError extends LarderError {
   readonly dir: string;

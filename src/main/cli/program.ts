@@ -3,37 +3,16 @@
  * failure to run is one line on stderr and exit code 2; an answer that is "bad" (damage found,
  * key missing) is exit code 1. `LARDER_DEBUG=1` adds the stack trace of an unexpected error.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { LarderError } from '../errors.js';
-import { benchCommand } from './bench/bench-command.js';
+import { Command, CommanderError } from 'commander';
+import { LarderError } from '../core/errors.js';
+import { benchCommand } from './commands/bench/bench-command.js';
 import { ExitCode } from './cli-errors.js';
-import { entryJson, getEntry, printValue } from './get.js';
-import { inspectStore, printInspection } from './inspect.js';
-import { listKeys } from './keys.js';
-import { compactStore, pruneStore } from './maintain.js';
-import { printVerify, verifyStore } from './verify.js';
-
-export interface Io {
-  out(text: string): Promise<void>;
-  err(text: string): void;
-}
-
-export const processIo: Io = {
-  out: (text) =>
-    new Promise((resolve, reject) => {
-      process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
-    }),
-  err: (text) => {
-    process.stderr.write(text);
-  },
-};
-
-/** A positive integer option value (commander passes strings). */
-export function positiveIntArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`must be a positive integer, received ${JSON.stringify(value)}`);
-  return n;
-}
+import { processIo, positiveIntArg, type Io } from './cli-io.js';
+import { entryJson, getEntry, printValue } from './commands/get.js';
+import { inspectStore, printInspection } from './commands/inspect.js';
+import { listKeys } from './commands/keys.js';
+import { compactStore, pruneStore } from './commands/maintain.js';
+import { printVerify, verifyStore } from './commands/verify.js';
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('larder')

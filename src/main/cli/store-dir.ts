@@ -5,12 +5,12 @@
  */
 import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { Cacher } from '../cacher.js';
-import type { LarderError } from '../errors.js';
-import { FilesStore } from '../stores/files-store.js';
-import { LogStore } from '../stores/log-store.js';
-import { RECORD_MAGIC } from '../../shared/record.js';
-import { HINT_SUFFIX, LOCK_FILE, compareSegments, parseSegmentName } from '../../worker/log-format.js';
+import { Cacher } from '../engine/cacher.js';
+import type { LarderError } from '../core/errors.js';
+import { FilesStore } from '../stores/files/files-store.js';
+import { LogStore } from '../stores/log/log-store.js';
+import { RECORD_MAGIC } from '../../shared/format/record.js';
+import { HINT_SUFFIX, LOCK_FILE, compareSegments, parseSegmentName } from '../../shared/format/log-format.js';
 import { StoreDirError } from './cli-errors.js';
 
 export type DiskStoreKind = 'log' | 'files';

@@ -8,8 +8,8 @@
  * queue), so a save never interleaves with a reload or an invalidation of the same cache.
  * Synchronous reads and writes are never queued: they act on memory at once.
  */
-import { show } from '../options.js';
-import type { Timers } from '../timers.js';
+import { show } from '../core/validate.js';
+import type { Timers } from '../core/timers.js';
 import { fillCacheOptions, toContents, type CacheOptions, type FilledCacheOptions } from './cache-options.js';
 import type { EnginePersistence } from './engine-persistence.js';
 import type { ManagedCache } from './managed-cache.js';

@@ -3,7 +3,8 @@
  * Each hook replaces one default step; see `CacheOptions` for when each is called and with what.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { rejectUnknown, show, validateSavePoints } from '../options.js';
+import { validateSavePoints } from '../engine/options.js';
+import { rejectUnknown, show } from '../core/validate.js';
 import { DEFAULT_SAVE_POINTS, type SavePoint } from './save-schedule.js';
 
 /** What a loader, builder or processor may return: a Map, `[key, value]` pairs, or a plain object. */

@@ -8,9 +8,9 @@
  * The store is whatever the engine defaults to (or `engine.store`): nothing here depends on
  * how a store lays out its data.
  */
-import { Cacher } from '../cacher.js';
-import type { LarderError } from '../errors.js';
-import type { CacherOptions } from '../options.js';
+import { Cacher } from '../engine/cacher.js';
+import type { LarderError } from '../core/errors.js';
+import type { CacherOptions } from '../engine/options.js';
 
 export interface SavedMarker {
   savedAt: number;

@@ -3,7 +3,7 @@
  * a conflicting re-registration, a dependency that would close a loop), so they are
  * `LarderError`s with stable codes; malformed options stay plain `TypeError`/`RangeError`.
  */
-import { LarderError } from '../errors.js';
+import { LarderError } from '../core/errors.js';
 
 export class UnknownCacheError extends LarderError {
   readonly cache: string;

@@ -5,7 +5,7 @@
  * for the earliest moment a rule can be met with the edits already made, so every edit is saved
  * within the longest window (900 s by default) even if nothing else happens.
  */
-import { unrefTimer, type Timers } from '../timers.js';
+import { unrefTimer, type Timers } from '../core/timers.js';
 
 export type SavePoint = readonly [seconds: number, changes: number];
 

@@ -8,8 +8,8 @@
  * caller), or counted in `#creating`. `maxTotal` bounds the sum of the four, and every path
  * that lowers it calls `#dispatch()` so a waiting acquirer is served.
  */
-import { show } from '../options.js';
-import { unrefTimer } from '../timers.js';
+import { show } from '../core/validate.js';
+import { unrefTimer } from '../core/timers.js';
 import { PoolCreateError, poolErrors } from './pool-errors.js';
 import { fillPoolOptions, waitLimit, type FilledPoolOptions, type ObjectPoolOptions } from './pool-options.js';
 

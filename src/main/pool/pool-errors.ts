@@ -3,7 +3,7 @@
  * `code`, and `PoolCreateError` for a failing `create`, so a caller can catch "the factory
  * is broken" (a refused connection…) apart from "the pool said no".
  */
-import { LarderError } from '../errors.js';
+import { LarderError } from '../core/errors.js';
 
 export type PoolErrorCode =
   | 'ERR_POOL_CLOSED'

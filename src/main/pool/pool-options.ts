@@ -3,8 +3,8 @@
  * defaults object into `FilledPoolOptions`, validated at construction (the option's name and
  * the value received in every message).
  */
-import { optionalFunction, positiveInteger, rejectUnknown, show, validateTimers } from '../options.js';
-import { systemTimers, type Timers } from '../timers.js';
+import { optionalFunction, positiveInteger, rejectUnknown, show, validateTimers } from '../core/validate.js';
+import { systemTimers, type Timers } from '../core/timers.js';
 
 export interface ObjectPoolOptions<T extends object, A extends readonly unknown[] = []> {
   /** Arguments passed to every `create(...args)` call. @default [] */

@@ -3,11 +3,11 @@
  * the `arguments.*` of the configuration as strings and parses what it needs; it throws
  * TypeError/RangeError for an argument it does not know or cannot parse.
  */
-import { Cacher } from '../cacher.js';
+import { Cacher } from '../engine/cacher.js';
 import type { Backend } from './backend.js';
-import { CacherBackend } from './cacher-backend.js';
-import { MemoryBackend } from './memory-backend.js';
-import { isBackend } from './proxy-backend.js';
+import { CacherBackend } from './backends/cacher-backend.js';
+import { MemoryBackend } from './backends/memory-backend.js';
+import { isBackend } from './backends/proxy-backend.js';
 import { rejectUnknown, show, waitDuration } from './region-options.js';
 
 export type BackendArguments = Readonly<Record<string, string>>;

@@ -23,30 +23,8 @@ export interface CachedEntry<V = unknown> {
   version: number;
 }
 
-/** A held lock; `release` is idempotent. */
-export interface MutexLease {
-  release(): Promise<void>;
-}
-
-/** Single-flight across processes (Redis lock); in-process single-flight needs none. */
-export interface BackendMutex {
-  /**
-   * Takes the lock. With `wait: false` resolves to undefined at once when someone else holds it;
-   * otherwise waits up to `timeout` ms (then undefined).
-   */
-  acquire(options?: { wait?: boolean; timeout?: number }): Promise<MutexLease | undefined>;
-}
-
-/**
- * A region's `invalidate()` as it travels between processes: which region, which kind, and the
- * publisher's clock at the time. Entries created at or before `at` are invalidated.
- */
-export interface RegionInvalidation {
-  region: string;
-  hard: boolean;
-  /** ms since epoch, on the publisher's clock. */
-  at: number;
-}
+export type { BackendMutex, MutexLease, RegionInvalidation } from '../stores/engine-store.js';
+import type { BackendMutex, RegionInvalidation } from '../stores/engine-store.js';
 
 export interface Backend<V = unknown> {
   readonly name: string;

@@ -2,7 +2,7 @@
  * Waiting on someone else's work with a deadline and an AbortSignal. Giving up detaches only
  * this waiter: the work goes on, and its result still reaches the cache and everyone else.
  */
-import type { Timers } from '../timers.js';
+import type { Timers } from '../core/timers.js';
 
 /** `timedOut` when `timeout` ms passed first; a rejection of `work` or the signal's reason rejects. */
 export type Waited<T> = { timedOut: false; value: T } | { timedOut: true };

@@ -2,7 +2,7 @@
  * The coded failures a `Region` reports. A creator's own error is never wrapped: every caller
  * waiting on that creation receives the very error it threw.
  */
-import { LarderError } from '../errors.js';
+import { LarderError } from '../core/errors.js';
 
 /** A caller waited `waitTimeout` ms for a value being created (here or in another process). */
 export class RegionWaitTimeoutError extends LarderError {

@@ -3,10 +3,10 @@
  * resolved form the Region works with. Bad values throw at once (TypeError/RangeError naming the
  * option and the value received).
  */
-import { duration, optionalFunction, rejectUnknown, show, waitDuration } from '../options.js';
-import { systemTimers, type Timers } from '../timers.js';
+import { duration, optionalFunction, rejectUnknown, show, waitDuration } from '../core/validate.js';
+import { systemTimers, type Timers } from '../core/timers.js';
 import type { Backend } from './backend.js';
-import { isBackend, type BackendMiddleware } from './proxy-backend.js';
+import { isBackend, type BackendMiddleware } from './backends/proxy-backend.js';
 
 export interface RegionOptions {
   /** Where entries live: a `MemoryBackend`, a `CacherBackend`, a registered backend… */

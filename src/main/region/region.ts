@@ -9,12 +9,12 @@
  * settles, so its result (value or error) reaches every caller that joined, once.
  */
 import { EventEmitter } from 'node:events';
-import { duration } from '../options.js';
-import type { Timers } from '../timers.js';
+import { duration } from '../core/validate.js';
+import type { Timers } from '../core/timers.js';
 import { ENTRY_FORMAT_VERSION, NO_VALUE, type Backend, type CachedEntry, type MutexLease, type NoValue } from './backend.js';
 import { boundedWait } from './bounded-wait.js';
 import { memoize, memoizeMany, type Memoized, type MemoizedMany, type MemoizeManyOptions, type MemoizeOptions } from './memoize.js';
-import { wrapBackend } from './proxy-backend.js';
+import { wrapBackend } from './backends/proxy-backend.js';
 import { CreatorResultError, RegionBroadcastError, RegionWaitTimeoutError } from './region-errors.js';
 import {
   resolveCallOptions,

@@ -6,14 +6,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import { expose, finalizer } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { Cacher } from '../cacher.js';
-import { duration } from '../options.js';
+import { Cacher } from '../engine/cacher.js';
+import { duration } from '../core/validate.js';
 import { InvalidationChannel, invalidationChannelName } from './invalidation-channel.js';
 import { REMOTE_PROTOCOL, type AcquireResult, type RemoteApi, type SetFailure } from './remote-api.js';
 import { RemoteClosedError, RemoteLockTimeoutError, installErrorTransfer, reviveError, serializeError } from './remote-errors.js';
 import { SingleFlight } from './single-flight.js';
 import type { Region } from '../region/region.js';
-import { unrefTimer } from '../timers.js';
+import { unrefTimer } from '../core/timers.js';
 
 export interface ExposeOptions {
   /**

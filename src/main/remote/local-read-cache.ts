@@ -8,7 +8,7 @@
  * that an invalidation of its key overtook is therefore returned but not stored.
  */
 import { LRUCache } from 'lru-cache';
-import type { Timers } from '../timers.js';
+import type { Timers } from '../core/timers.js';
 
 export interface LocalCacheOptions {
   /** Most entries kept. */

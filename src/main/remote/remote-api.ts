@@ -3,7 +3,7 @@
  * between a Cacher's owning thread and the threads connected to it. Values cross by structured
  * clone; errors that are returned rather than thrown cross as `SerializedError` data.
  */
-import type { CacherStats, GetOptions, WaitOptions } from '../cacher.js';
+import type { CacherStats, GetOptions, WaitOptions } from '../engine/cacher.js';
 import type { SerializedError } from './remote-errors.js';
 
 /** Bumped when the wire contract changes; a mismatch fails the connection with a clear error. */

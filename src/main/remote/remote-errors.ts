@@ -16,7 +16,7 @@ import {
   SyncTimeoutError,
   WorkerDiedError,
   WriteFailedError,
-} from '../errors.js';
+} from '../core/errors.js';
 
 /** A remote call got no answer within its deadline; the owner may be dead or stalled. */
 export class RemoteTimeoutError extends LarderError {

@@ -5,7 +5,7 @@
  * in the callers' threads. A creation that never reports back (its thread hung) ends after a
  * lease, and one whose connection closes is ended by `abandon`, so no waiter hangs on it.
  */
-import { unrefTimer, type Timers } from '../timers.js';
+import { unrefTimer, type Timers } from '../core/timers.js';
 import { RemoteLockTimeoutError } from './remote-errors.js';
 
 export type FlightOutcome = { value: unknown } | { error: unknown };

@@ -5,9 +5,9 @@
  */
 import type { Codec } from '../../shared/codecs.js';
 import type { BatchColumns, Durability, WriteResult } from '../../shared/protocol.js';
-import type { LarderError } from '../errors.js';
-import type { Timers } from '../timers.js';
-import type { WorkerPool } from '../worker-pool.js';
+import type { LarderError } from '../core/errors.js';
+import type { Timers } from '../core/timers.js';
+import type { WorkerPool } from '../core/worker-pool.js';
 
 export interface StoredMeta {
   createdAt: number;
@@ -70,6 +70,36 @@ export interface SlotHolder {
   readonly key: string;
   /** The store's slot for the key, or -1 (none on this entry). Only the store writes it. */
   storeSlot: number;
+}
+
+/*
+ * Cross-process coordination a store may offer (the `redis` store does): a lock for single-flight,
+ * and a channel for regions' invalidations. The APIs above (Region) build on these.
+ */
+
+/** A held lock; `release` is idempotent. */
+export interface MutexLease {
+  release(): Promise<void>;
+}
+
+/** Single-flight across processes (Redis lock); in-process single-flight needs none. */
+export interface BackendMutex {
+  /**
+   * Takes the lock. With `wait: false` resolves to undefined at once when someone else holds it;
+   * otherwise waits up to `timeout` ms (then undefined).
+   */
+  acquire(options?: { wait?: boolean; timeout?: number }): Promise<MutexLease | undefined>;
+}
+
+/**
+ * A region's `invalidate()` as it travels between processes: which region, which kind, and the
+ * publisher's clock at the time. Entries created at or before `at` are invalidated.
+ */
+export interface RegionInvalidation {
+  region: string;
+  hard: boolean;
+  /** ms since epoch, on the publisher's clock. */
+  at: number;
 }
 
 export interface StoreContext {

@@ -4,8 +4,8 @@
  * that fails any check is a miss; a damaged one is also reported (`ERR_CORRUPT_RECORD`).
  */
 import { codecById, type Codec } from '../../shared/codecs.js';
-import { RecordKind, decodeRecord, type DecodedRecord } from '../../shared/record.js';
-import { CorruptRecordError, type LarderError } from '../errors.js';
+import { RecordKind, decodeRecord, type DecodedRecord } from '../../shared/format/record.js';
+import { CorruptRecordError, type LarderError } from '../core/errors.js';
 import type { StoredEntry, StoredMeta } from './engine-store.js';
 
 export interface ReadContext {

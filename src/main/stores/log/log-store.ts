@@ -1,0 +1,657 @@
+/**
+ * The `log` store, larder's embedded default: a log-structured hash table after Bitcask.
+ * Records (the framing `files` uses too) are appended to segment files, one positional write
+ * and one fsync per batch, by the writer workers; this thread keeps the index (key → segment,
+ * offset, size, expiry) and reads a record with one `readSync` at its offset (with read-ahead
+ * for reads in write order: record-window.ts).
+ *
+ * Batches in flight at once (two per writer thread, and one spare) each claim their own byte
+ * range of the active segment with one atomic add on a cursor shared with the workers, once they
+ * know their framed size, so they never overlap and need no lock; a key's newer version is always
+ * posted after its older one landed, so it always lies at a higher offset or in a later
+ * segment. Values arrive as the engine's batch encoder made them (strings already UTF-8, other
+ * values in one serialization per batch, encoded in the worker). A crash can leave a reserved
+ * range unwritten (a stretch of zeros) or half written; scans skip both. See
+ * src/worker/log-format.ts for the files, src/worker/log-scan.ts for recovery.
+ */
+import { closeSync, openSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import fse from 'fs-extra';
+import { unlessMissingAsync } from '../../../shared/fs/unless-missing.js';
+import { RecordKind, decodeRecord } from '../../../shared/format/record.js';
+import { describeFailure, type BatchColumns, type LogIndexChunk, type LogJob, type LogJobResult, type LogTarget, type WriteResult } from '../../../shared/protocol.js';
+import {
+  HINT_SUFFIX,
+  LOCK_FILE,
+  SEGMENT_SUFFIX,
+  TMP_SUFFIX,
+  compareSegments,
+  hintName,
+  parseSegmentName,
+  segmentName,
+  type SegmentId,
+} from '../../../shared/format/log-format.js';
+import { writeLogBatch } from '../../../shared/writers/log-writer.js';
+import { SLICE_MS, sliceClock } from '../../core/timers.js';
+import { CorruptRecordError } from '../../core/errors.js';
+import { positiveInteger, rejectUnknown, show } from '../../core/validate.js';
+import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from '../engine-store.js';
+import { LogIndex } from './log-index.js';
+import { StoreIoError, StoreReadOnlyError } from './log-errors.js';
+import { readStoredEntry } from '../record-reader.js';
+import { RecordWindow } from './record-window.js';
+import { StoreLock } from './store-lock.js';
+
+export interface LogStoreOptions {
+  /**
+   * Open without the lock, even while another process writes the directory: reads see the
+   * store as it was at open; nothing is repaired; writes, `clear()` and `compact()` fail with
+   * `ERR_STORE_READ_ONLY`.
+   * @default false
+   */
+  readOnly?: boolean;
+  /** A segment is sealed (and a new one started) once it holds this many bytes. @default 64 MiB */
+  segmentSize?: number;
+  /** Compact automatically when dead bytes reach this share of sealed segments' bytes… @default 0.5 */
+  compactRatio?: number;
+  /** …and at least this many bytes. @default 16 MiB */
+  compactMinBytes?: number;
+  /** false: compaction runs only when `compact()` is called. @default true */
+  autoCompact?: boolean;
+}
+
+const logDefaults = Object.freeze({
+  readOnly: false,
+  segmentSize: 64 * 1024 * 1024,
+  compactRatio: 0.5,
+  compactMinBytes: 16 * 1024 * 1024,
+  autoCompact: true,
+});
+const LOG_OPTIONS: ReadonlySet<string> = new Set(Object.keys(logDefaults));
+
+const MAX_MINOR = 0xffff;
+
+interface Segment extends SegmentId {
+  /** Number in the index's segment column. */
+  readonly id: number;
+  readonly name: string;
+  /** Bytes reserved (the active segment) or on disk (sealed ones). */
+  bytes: number;
+  /** Batches posted and not yet landed. */
+  pending: number;
+  /** No batch will be added: full, or found at open. */
+  sealed: boolean;
+  /** Read descriptor, opened on first read. */
+  fd: number | undefined;
+  /** Append position shared with the writers (segments written by this process). */
+  cursor: BigInt64Array | undefined;
+}
+
+export class LogStore implements EngineStore {
+  readonly kind = 'log';
+  readonly persistent = true;
+  /** Non-string values arrive as one serialization per batch; the worker encodes them. */
+  readonly encodesInWorker = true;
+  readonly dir: string;
+  readonly readOnly: boolean;
+  readonly segmentSize: number;
+  readonly compactRatio: number;
+  readonly compactMinBytes: number;
+  readonly autoCompact: boolean;
+  #context: StoreContext | undefined;
+  #index = new LogIndex();
+  #window = new RecordWindow<Segment>();
+  #segments = new Map<number, Segment>();
+  #active: Segment | undefined;
+  #nextId = 1;
+  #nextMajor = 1;
+  #lock: StoreLock | undefined;
+  #inFlight = new Set<Promise<unknown>>();
+  #compacting: Promise<CompactReport> | undefined;
+  #compactions = 0;
+  #closing = false;
+
+  constructor(dir: string, options: LogStoreOptions = {}) {
+    if (typeof dir !== 'string' || dir === '') throw new TypeError(`dir must be a non-empty string, received ${show(dir)}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, received ${show(options)}`);
+    rejectUnknown('log store', options, LOG_OPTIONS);
+    const o = { ...logDefaults, ...options };
+    for (const name of ['readOnly', 'autoCompact'] as const) {
+      if (typeof o[name] !== 'boolean') throw new TypeError(`${name} must be a boolean, received ${show(o[name])}`);
+    }
+    if (typeof o.compactRatio !== 'number' || !(o.compactRatio > 0 && o.compactRatio <= 1)) {
+      throw new RangeError(`compactRatio must be a number above 0 and at most 1, received ${show(o.compactRatio)}`);
+    }
+    this.dir = dir;
+    this.readOnly = o.readOnly;
+    this.segmentSize = positiveInteger('segmentSize', o.segmentSize);
+    this.compactRatio = o.compactRatio;
+    this.compactMinBytes = positiveInteger('compactMinBytes', o.compactMinBytes, { allowZero: true });
+    this.autoCompact = o.autoCompact;
+  }
+
+  // ---- open and close -----------------------------------------------------------------------
+
+  async open(context: StoreContext): Promise<void> {
+    this.#context = context;
+    this.#closing = false;
+    this.#index.clear();
+    this.#index.useResident(context.resident);
+    this.#segments.clear();
+    this.#active = undefined;
+    if (!this.readOnly) {
+      await fse.ensureDir(this.dir, { mode: context.mode.dir });
+      this.#lock = StoreLock.acquire(this.dir, context.mode.file);
+    }
+    try {
+      // Writer threads load while the directory is read; the first batch should not wait for them.
+      const warming = this.readOnly ? undefined : context.pool().warm();
+      await this.#load(context);
+      await warming;
+    } catch (error) {
+      this.#closeFds();
+      this.#lock?.release();
+      this.#lock = undefined;
+      this.#context = undefined;
+      throw error;
+    }
+  }
+
+  async #load(context: StoreContext): Promise<void> {
+    const names = await unlessMissingAsync(() => readdir(this.dir), []);
+    const found: Array<SegmentId & { name: string }> = [];
+    const junk: string[] = [];
+    for (const name of names) {
+      const id = parseSegmentName(name);
+      if (id !== undefined) found.push({ ...id, name });
+      // An uncommitted compaction or hint; lock attempts in progress are another process's business.
+      else if (name.endsWith(TMP_SUFFIX) && !name.startsWith(LOCK_FILE)) junk.push(name);
+    }
+    found.sort(compareSegments);
+    // Roll a committed compaction forward: everything ordered below its output was its input.
+    let newestOutput = -1;
+    found.forEach((s, i) => {
+      if (s.minor > 0) newestOutput = i;
+    });
+    const leftovers = newestOutput > 0 ? found.splice(0, newestOutput) : [];
+    const live = new Set(found.map((s) => s.name.slice(0, -SEGMENT_SUFFIX.length)));
+    for (const name of names) {
+      if (name.endsWith(HINT_SUFFIX) && !live.has(name.slice(0, -HINT_SUFFIX.length))) junk.push(name);
+    }
+    if (!this.readOnly && (leftovers.length > 0 || junk.length > 0)) {
+      await this.#jobOrThrow('removing leftovers', { job: 'remove', dir: this.dir, segments: leftovers.map((s) => s.name), durability: context.durability });
+      await Promise.all(junk.map((name) => fse.remove(join(this.dir, name))));
+    }
+    const segments = found.map((s) => this.#addSegment(s, 0, true));
+    const results = await Promise.all(
+      segments.map((s) => this.#jobOrThrow(`opening segment ${s.name}`, { job: 'open', dir: this.dir, segment: s.name, repair: !this.readOnly, fileMode: context.mode.file })),
+    );
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i] as Segment;
+      const result = results[i] as LogJobResult;
+      segment.bytes = result.size ?? 0;
+      this.#reportProblems(segment, result);
+      if (result.chunk !== undefined) await this.#applyChunk(segment, result.chunk);
+    }
+    const last = found[found.length - 1];
+    this.#nextMajor = Math.max(this.#nextMajor, last === undefined ? 1 : last.major + 1);
+    if (this.readOnly) {
+      // The writer may compact segments away meanwhile: descriptors opened now keep them readable.
+      for (const segment of segments) segment.fd = openSync(join(this.dir, segment.name), 'r');
+    } else {
+      this.#maybeCompact();
+    }
+  }
+
+  /** Applies one segment's index entries in order, yielding the event loop every couple of ms. */
+  async #applyChunk(segment: Segment, chunk: LogIndexChunk): Promise<void> {
+    const { keys, keyEnds, kinds, offsets, sizes, expiresAt } = chunk;
+    let deadline = sliceClock() + SLICE_MS;
+    let start = 0;
+    for (let i = 0; i < keyEnds.length; i++) {
+      const end = keyEnds[i] as number;
+      const key = keys.slice(start, end);
+      start = end;
+      if (kinds[i] === RecordKind.delete) this.#index.delete(key);
+      else this.#index.set(key, segment.id, offsets[i] as number, sizes[i] as number, expiresAt[i] as number);
+      if ((i & 1023) === 1023 && sliceClock() > deadline) {
+        await yieldToLoop();
+        deadline = sliceClock() + SLICE_MS;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#context === undefined) return;
+    this.#closing = true;
+    await this.#settled();
+    const active = this.#active;
+    if (active !== undefined) {
+      this.#active = undefined;
+      if (active.pending === 0) await this.#seal(active);
+    }
+    await this.#settled();
+    this.#closeFds();
+    this.#lock?.release();
+    this.#lock = undefined;
+    this.#context = undefined;
+  }
+
+  /** Waits until no batch, seal or compaction is running. */
+  async #settled(): Promise<void> {
+    while (this.#inFlight.size > 0 || this.#compacting !== undefined) {
+      await Promise.allSettled([...this.#inFlight, this.#compacting]);
+    }
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  read(key: string): StoredEntry | undefined {
+    const ctx = this.#ctx();
+    const now = ctx.timers.now();
+    const located = this.#locate(key, now);
+    if (located === undefined) return undefined;
+    const { buf, segment, offset } = located;
+    return readStoredEntry(buf, 0, key, () => this.#where(segment, offset), { codec: ctx.codec, now, report: ctx.report });
+  }
+
+  readMeta(key: string): StoredMeta | undefined {
+    const ctx = this.#ctx();
+    const located = this.#locate(key, Number.NEGATIVE_INFINITY);
+    if (located === undefined) return undefined;
+    const { buf, segment, offset } = located;
+    const decoded = decodeRecord(buf, 0);
+    if (decoded.status !== 'ok' || decoded.record.key !== key) {
+      ctx.report(new CorruptRecordError(key, this.#where(segment, offset), decoded.status === 'ok' ? 'holds another key' : decoded.status));
+      return undefined;
+    }
+    const r = decoded.record;
+    return { createdAt: r.createdAt, expiresAt: r.expiresAt, size: r.value.length };
+  }
+
+  /** The record bytes of `key`, unless it has none or it expired before `now`. */
+  #locate(key: string, now: number): { buf: Buffer; segment: Segment; offset: number } | undefined {
+    const slot = this.#index.slot(key);
+    if (slot === undefined) return undefined;
+    const expiresAt = this.#index.expiresAtOf(slot);
+    if (expiresAt !== 0 && expiresAt <= now) return undefined;
+    const segment = this.#segments.get(this.#index.segmentOf(slot)) as Segment;
+    const offset = this.#index.offsetOf(slot);
+    const size = this.#index.sizeOf(slot);
+    segment.fd ??= openSync(join(this.dir, segment.name), 'r');
+    // A segment's bytes are immutable once it is sealed and its last batch has landed.
+    const buf = this.#window.read(segment, segment.fd, offset, size, segment.sealed && segment.pending === 0);
+    return { buf, segment, offset };
+  }
+
+  async findExpired(now: number): Promise<ExpiredRecord[]> {
+    const expired: ExpiredRecord[] = [];
+    for (const [key, slot] of this.#index.entries()) {
+      const at = this.#index.expiresAtOf(slot);
+      if (at !== 0 && at <= now) expired.push({ key, bytes: this.#index.sizeOf(slot) });
+    }
+    return expired;
+  }
+
+  *keys(): Iterable<string> {
+    const now = this.#ctx().timers.now();
+    for (const [key, slot] of this.#index.entries()) {
+      const at = this.#index.expiresAtOf(slot);
+      if (at === 0 || at > now) yield key;
+    }
+  }
+
+  stats(): StoreStats {
+    let total = 0;
+    let live = 0;
+    for (const segment of this.#segments.values()) {
+      total += segment.bytes;
+      live += this.#index.liveBytes(segment.id);
+    }
+    return { kind: this.kind, keys: this.#index.size, segments: this.#segments.size, liveBytes: live, deadBytes: total - live, totalBytes: total, compactions: this.#compactions };
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  write(batch: BatchColumns, transfer: ArrayBuffer[], holders?: readonly SlotHolder[]): Promise<WriteResult> {
+    const ctx = this.#ctx();
+    if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
+    const { target, segment } = this.#reserve(ctx);
+    const { keys, kinds, expiresAt } = batch; // cloned to the worker, not transferred: still here when it lands
+    const writing = ctx
+      .pool()
+      .run({ ...batch, op: 'write', target }, transfer)
+      .then(
+        (result) => {
+          this.#landed(segment, keys, kinds, expiresAt, result, holders);
+          return result;
+        },
+        (error: unknown) => {
+          this.#landed(segment, keys, kinds, expiresAt, undefined, undefined);
+          throw error;
+        },
+      );
+    return this.#track(writing);
+  }
+
+  writeSync(batch: BatchColumns): WriteResult {
+    const ctx = this.#ctx();
+    if (this.readOnly) return refuseAll(batch, new StoreReadOnlyError(this.dir, 'write'));
+    const { target, segment } = this.#reserve(ctx);
+    const result = writeLogBatch({ ...batch, op: 'write', target }, target);
+    this.#landed(segment, batch.keys, batch.kinds, batch.expiresAt, result, undefined);
+    return result;
+  }
+
+  release(holder: SlotHolder): void {
+    this.#index.release(holder);
+  }
+
+  /** Reserves the batch's byte range in the active segment, starting a new segment when it is full. */
+  #reserve(ctx: StoreContext): { target: LogTarget; segment: Segment } {
+    let segment = this.#active;
+    // Batches already posted may still take the segment past the limit by a batch or two each.
+    if (segment === undefined || appended(segment) >= this.segmentSize) {
+      if (segment !== undefined) this.#retire(segment);
+      segment = this.#addSegment({ major: this.#nextMajor++, minor: 0 }, 0, false);
+      segment.cursor = new BigInt64Array(new SharedArrayBuffer(8));
+      this.#active = segment;
+    }
+    segment.pending++;
+    const cursor = (segment.cursor as BigInt64Array).buffer as SharedArrayBuffer;
+    return {
+      segment,
+      target: { kind: 'log', dir: this.dir, fileMode: ctx.mode.file, dirMode: ctx.mode.dir, durability: ctx.durability, segment: segment.name, cursor },
+    };
+  }
+
+  /**
+   * A batch came back: index what it wrote (all or nothing), then seal or compact if due. With
+   * the engine's entries for its keys, their slots are kept on them (see log-index.ts).
+   */
+  #landed(
+    segment: Segment,
+    keys: readonly string[],
+    kinds: Uint8Array,
+    expiresAt: Float64Array,
+    result: WriteResult | undefined,
+    holders: readonly SlotHolder[] | undefined,
+  ): void {
+    segment.pending--;
+    segment.bytes = appended(segment);
+    const offsets = result?.offsets;
+    if (result !== undefined && result.failures.length === 0 && offsets !== undefined) {
+      const index = this.#index;
+      for (let i = 0; i < keys.length; i++) {
+        const holder = holders?.[i];
+        const offset = offsets[i] as number;
+        const size = (offsets[i + 1] as number) - offset;
+        if (holder === undefined) {
+          const key = keys[i] as string;
+          if (kinds[i] === RecordKind.delete) index.delete(key);
+          else index.set(key, segment.id, offset, size, expiresAt[i] as number);
+        } else if (kinds[i] === RecordKind.delete) index.deleteHeld(holder);
+        else index.setHeld(holder, segment.id, offset, size, expiresAt[i] as number);
+      }
+    }
+    if (segment.sealed && segment.pending === 0 && this.#segments.has(segment.id)) void this.#seal(segment);
+  }
+
+  /** The active segment is full: no new batch goes to it; it is sealed once its batches land. */
+  #retire(segment: Segment): void {
+    segment.sealed = true;
+    if (segment.pending === 0) void this.#seal(segment);
+  }
+
+  /** Writes the hint of a segment whose last batch has landed. */
+  #seal(segment: Segment): Promise<void> {
+    segment.sealed = true;
+    const ctx = this.#ctx();
+    const sealing = this.#job({ job: 'seal', dir: this.dir, segment: segment.name, fileMode: ctx.mode.file }).then((result) => {
+      if (result.failure !== undefined) {
+        ctx.report(new StoreIoError(`writing the hint of ${segment.name}`, result.failure));
+        return;
+      }
+      // A batch that failed at the end of the segment claimed bytes it never wrote.
+      segment.cursor = undefined;
+      if (result.size !== undefined) segment.bytes = result.size;
+      if (segment.bytes === 0 && this.#index.liveBytes(segment.id) === 0) this.#segments.delete(segment.id);
+      this.#reportProblems(segment, result);
+      this.#maybeCompact();
+    });
+    return this.#track(sealing);
+  }
+
+  // ---- compaction ----------------------------------------------------------------------------
+
+  /**
+   * Rewrites the live records of every sealed segment into one new segment and removes the old
+   * ones; expired records and tombstones are dropped. Writes go on meanwhile (to newer
+   * segments). Concurrent calls share one run.
+   */
+  compact(): Promise<CompactReport> {
+    const ctx = this.#ctx();
+    if (this.readOnly) return Promise.reject(new StoreReadOnlyError(this.dir, 'compact'));
+    if (this.#compacting !== undefined) return this.#compacting;
+    const running = this.#compact(ctx).finally(() => {
+      this.#compacting = undefined;
+    });
+    this.#compacting = running;
+    return running;
+  }
+
+  #maybeCompact(): void {
+    if (!this.autoCompact || this.#closing || this.readOnly || this.#compacting !== undefined) return;
+    let total = 0;
+    let dead = 0;
+    for (const segment of this.#compactable()) {
+      total += segment.bytes;
+      dead += segment.bytes - this.#index.liveBytes(segment.id);
+    }
+    if (dead < this.compactMinBytes || dead < total * this.compactRatio || dead === 0) return;
+    const ctx = this.#ctx();
+    this.compact().catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
+  }
+
+  /** Sealed segments ordered below every segment still being written: the inputs of a compaction. */
+  #compactable(): Segment[] {
+    let limit = Number.POSITIVE_INFINITY;
+    for (const s of this.#segments.values()) if (!s.sealed || s.pending > 0) limit = Math.min(limit, s.major);
+    return [...this.#segments.values()].filter((s) => s.major < limit).sort(compareSegments);
+  }
+
+  async #compact(ctx: StoreContext): Promise<CompactReport> {
+    const inputs = this.#compactable();
+    const bytesBefore = inputs.reduce((sum, s) => sum + s.bytes, 0);
+    const nothing = { segments: 0, bytesBefore, bytesAfter: bytesBefore, recordsKept: 0, expiredDropped: 0 };
+    const last = inputs[inputs.length - 1];
+    if (last === undefined) return nothing;
+    const now = ctx.timers.now();
+    if (inputs.length === 1 && this.#index.liveBytes(last.id) === last.bytes && !this.#hasExpired(last, now)) return nothing;
+    const final = segmentName({ major: last.major, minor: last.minor + 1 });
+    if (last.minor + 1 > MAX_MINOR) throw new StoreIoError('compaction', { code: 'ERANGE', message: `segment ${last.name} was compacted ${MAX_MINOR} times without new writes` });
+    const output = final + TMP_SUFFIX;
+
+    // Which records are live, per input; expired ones leave the index now (they read as misses anyway).
+    const live = new Map<number, { keys: string[]; offsets: number[]; sizes: number[]; expiresAt: number[] }>();
+    for (const s of inputs) live.set(s.id, { keys: [], offsets: [], sizes: [], expiresAt: [] });
+    let expiredDropped = 0;
+    let deadline = sliceClock() + SLICE_MS;
+    let i = 0;
+    for (const [key, slot] of this.#index.entries()) {
+      const group = live.get(this.#index.segmentOf(slot));
+      if (group !== undefined) {
+        const at = this.#index.expiresAtOf(slot);
+        if (at !== 0 && at <= now) {
+          this.#index.delete(key);
+          expiredDropped++;
+        } else {
+          group.keys.push(key);
+          group.offsets.push(this.#index.offsetOf(slot));
+          group.sizes.push(this.#index.sizeOf(slot));
+          group.expiresAt.push(at);
+        }
+      }
+      if ((++i & 1023) === 0 && sliceClock() > deadline) {
+        await yieldToLoop();
+        deadline = sliceClock() + SLICE_MS;
+      }
+    }
+
+    // Copy, one input per job, so writes queued behind a job wait for at most one segment's copy.
+    let position = 0;
+    const moved = new Map<number, Float64Array>();
+    for (const s of inputs) {
+      const group = live.get(s.id) as { offsets: number[]; sizes: number[] };
+      if (group.offsets.length === 0) continue;
+      const offsets = Float64Array.from(group.offsets);
+      const sizes = Uint32Array.from(group.sizes);
+      const result = await this.#jobOrThrow(
+        `compacting ${s.name}`,
+        { job: 'compact-copy', dir: this.dir, segment: s.name, output, position, offsets, sizes, fileMode: ctx.mode.file },
+        [offsets.buffer, sizes.buffer],
+      );
+      this.#reportProblems(s, result);
+      moved.set(s.id, result.offsets as Float64Array);
+      position = result.end as number;
+    }
+    const committed = await this.#jobOrThrow('committing a compaction', { job: 'compact-commit', dir: this.dir, output, final, size: position, durability: ctx.durability, fileMode: ctx.mode.file });
+    const target = this.#addSegment({ major: last.major, minor: last.minor + 1 }, committed.size ?? position, true);
+
+    // Point the index at the copies, unless a key was written again meanwhile.
+    let recordsKept = 0;
+    deadline = sliceClock() + SLICE_MS;
+    for (const s of inputs) {
+      const group = live.get(s.id) as { keys: string[]; offsets: number[]; sizes: number[]; expiresAt: number[] };
+      const newOffsets = moved.get(s.id);
+      for (let j = 0; j < group.keys.length; j++) {
+        const key = group.keys[j] as string;
+        if (!this.#index.isAt(key, s.id, group.offsets[j] as number)) continue;
+        const to = newOffsets?.[j] ?? -1;
+        if (to < 0) this.#index.delete(key);
+        else {
+          this.#index.set(key, target.id, to, group.sizes[j] as number, group.expiresAt[j] as number);
+          recordsKept++;
+        }
+        if ((j & 1023) === 1023 && sliceClock() > deadline) {
+          await yieldToLoop();
+          deadline = sliceClock() + SLICE_MS;
+        }
+      }
+    }
+
+    // Reads are synchronous, so once the index no longer names the inputs none can be using them.
+    for (const s of inputs) {
+      if (s.fd !== undefined) closeSync(s.fd);
+      this.#segments.delete(s.id);
+    }
+    const removed = await this.#job({ job: 'remove', dir: this.dir, segments: inputs.map((s) => s.name), durability: ctx.durability });
+    if (removed.failure !== undefined) ctx.report(new StoreIoError('removing compacted segments', removed.failure));
+    this.#compactions++;
+    return { segments: inputs.length, bytesBefore, bytesAfter: target.bytes, recordsKept, expiredDropped };
+  }
+
+  #hasExpired(segment: Segment, now: number): boolean {
+    for (const [, slot] of this.#index.entries()) {
+      if (this.#index.segmentOf(slot) !== segment.id) continue;
+      const at = this.#index.expiresAtOf(slot);
+      if (at !== 0 && at <= now) return true;
+    }
+    return false;
+  }
+
+  // ---- verify and clear ----------------------------------------------------------------------
+
+  async verify(): Promise<VerifyReport> {
+    const ctx = this.#ctx();
+    const segments = [...this.#segments.values()].sort(compareSegments);
+    const report: VerifyReport = { segments: segments.length, records: 0, bytes: 0, problems: [] };
+    const results = await Promise.all(segments.map((s) => this.#jobOrThrow(`verifying ${s.name}`, { job: 'verify', dir: this.dir, segment: s.name })));
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i] as Segment;
+      const result = results[i] as LogJobResult;
+      report.records += result.records ?? 0;
+      report.bytes += result.size ?? 0;
+      // A segment still being written may show a batch half way: that is no damage.
+      const problems = (result.problems ?? []).filter((p) => (segment.sealed && segment.pending === 0) || !p.reason.startsWith('torn tail'));
+      for (const p of problems) report.problems.push({ segment: segment.name, offset: p.offset, reason: p.reason });
+      this.#reportProblems(segment, { problems });
+    }
+    return report;
+  }
+
+  async clear(): Promise<void> {
+    const ctx = this.#ctx();
+    if (this.readOnly) throw new StoreReadOnlyError(this.dir, 'clear');
+    await this.#settled();
+    const names = [...this.#segments.values()].map((s) => s.name);
+    this.#closeFds();
+    this.#segments.clear();
+    this.#index.clear();
+    this.#active = undefined;
+    // Segment numbers keep counting up: a writer thread may still hold a descriptor of an old name.
+    if (names.length > 0) await this.#jobOrThrow('clearing the store', { job: 'remove', dir: this.dir, segments: names, durability: ctx.durability });
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  #ctx(): StoreContext {
+    if (this.#context === undefined) throw new Error('log store used before open()');
+    return this.#context;
+  }
+
+  #addSegment(id: SegmentId, bytes: number, sealed: boolean): Segment {
+    const segment: Segment = { id: this.#nextId++, major: id.major, minor: id.minor, name: segmentName(id), bytes, pending: 0, sealed, fd: undefined, cursor: undefined };
+    this.#segments.set(segment.id, segment);
+    return segment;
+  }
+
+  #where(segment: Segment, offset: number): string {
+    return `${join(this.dir, segment.name)}@${offset}`;
+  }
+
+  #reportProblems(segment: Segment, result: Pick<LogJobResult, 'problems'>): void {
+    const ctx = this.#ctx();
+    for (const p of result.problems ?? []) ctx.report(new CorruptRecordError(undefined, this.#where(segment, p.offset), p.reason));
+  }
+
+  #closeFds(): void {
+    this.#window.clear();
+    for (const segment of this.#segments.values()) {
+      if (segment.fd !== undefined) closeSync(segment.fd);
+      segment.fd = undefined;
+    }
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const untrack = (): void => {
+      this.#inFlight.delete(promise);
+    };
+    promise.then(untrack, untrack);
+    return promise;
+  }
+
+  /** Runs a maintenance job in a writer worker. The pool types every result as a write's; this one is a job's. */
+  #job(job: LogJob, transfer: ArrayBuffer[] = []): Promise<LogJobResult> {
+    return this.#ctx().pool().run({ op: 'log', job }, transfer) as unknown as Promise<LogJobResult>;
+  }
+
+  async #jobOrThrow(action: string, job: LogJob, transfer?: ArrayBuffer[]): Promise<LogJobResult> {
+    const result = await this.#job(job, transfer);
+    if (result.failure !== undefined) throw new StoreIoError(action, result.failure);
+    return result;
+  }
+}
+
+/** Bytes claimed in a segment being written (including batches still in flight). */
+function appended(segment: Segment): number {
+  return segment.cursor === undefined ? segment.bytes : Number(Atomics.load(segment.cursor, 0));
+}
+
+function refuseAll(batch: BatchColumns, error: StoreReadOnlyError): WriteResult {
+  return { failures: batch.keys.map((_, index) => ({ index, code: error.code, message: error.message })), bytes: 0 };
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { HEADER_SIZE, RecordKind, decodeRecord, encodeRecord, writeRecord, recordSize } from '../../src/shared/format/record.js';
+
+const meta = { kind: RecordKind.put, codec: 1, createdAt: 1_700_000_000_123, expiresAt: 0 } as const;
+
+describe('record framing', () => {
+  it('round-trips key, value and metadata', () => {
+    const value = Buffer.from('hello world');
+    const buf = encodeRecord('ключ', value, meta);
+    expect(buf.length).toBe(recordSize(Buffer.byteLength('ключ'), value.length));
+    const decoded = decodeRecord(buf);
+    expect(decoded.status).toBe('ok');
+    if (decoded.status !== 'ok') return;
+    expect(decoded.record).toMatchObject({ key: 'ключ', kind: RecordKind.put, codec: 1, createdAt: meta.createdAt, expiresAt: 0, size: buf.length });
+    expect(Buffer.from(decoded.record.value).toString()).toBe('hello world');
+  });
+
+  it('frames many records back to back', () => {
+    const records = ['a', 'bb', 'ccc'].map((k) => ({ key: Buffer.from(k), value: Buffer.from(k.repeat(10)) }));
+    const total = records.reduce((n, r) => n + recordSize(r.key.length, r.value.length), 0);
+    const buf = Buffer.alloc(total);
+    let offset = 0;
+    for (const r of records) offset = writeRecord(buf, offset, r.key, r.value, meta);
+    expect(offset).toBe(total);
+    const keys: string[] = [];
+    for (let at = 0; at < buf.length; ) {
+      const d = decodeRecord(buf, at);
+      if (d.status !== 'ok') throw new Error(d.status);
+      keys.push(d.record.key);
+      at += d.record.size;
+    }
+    expect(keys).toEqual(['a', 'bb', 'ccc']);
+  });
+
+  it('detects every single-bit flip anywhere in the record', () => {
+    const buf = encodeRecord('key', Buffer.from('value bytes'), meta);
+    for (let byte = 0; byte < buf.length; byte++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const copy = Buffer.from(buf);
+        copy[byte] = (copy[byte] as number) ^ (1 << bit);
+        expect(decodeRecord(copy).status, `byte ${byte} bit ${bit}`).not.toBe('ok');
+      }
+    }
+  });
+
+  it('reports a torn tail as truncated, with how much is missing', () => {
+    const buf = encodeRecord('key', Buffer.alloc(100, 7), meta);
+    expect(decodeRecord(buf.subarray(0, 10))).toEqual({ status: 'truncated', needed: HEADER_SIZE - 10 });
+    expect(decodeRecord(buf.subarray(0, buf.length - 1))).toEqual({ status: 'truncated', needed: 1 });
+  });
+
+  it('treats an unknown codec as unsupported, not corrupt', () => {
+    const buf = encodeRecord('key', Buffer.from('x'), { ...meta, codec: 200 });
+    const decoded = decodeRecord(buf, 0, (id) => id === 1);
+    expect(decoded).toMatchObject({ status: 'unsupported', reason: 'codec id 200', size: buf.length });
+  });
+});
