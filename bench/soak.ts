@@ -6,7 +6,7 @@
  * reopen and a check of every key. Reports operations/s, RSS, event-loop delay and the store's
  * size over time. Not part of CI (it runs for minutes).
  *
- *   node --import tsx bench/soak.ts [--minutes 10] [--store log|files|memory] [--keys 50000]
+ *   node --import tsx bench/soak.ts [--minutes 10] [--store log|files] [--keys 50000]
  *        [--max-entries 10000] [--dir DIR]
  *
  * Exits 1 if any read disagreed with the model.

@@ -31,7 +31,9 @@ export {
   SyncTimeoutError,
   WorkerDiedError,
   WriteFailedError,
+  registerError,
 } from './core/errors.js';
+export type { AnyErrorCode, ErrorCode } from './core/errors.js';
 export { createJsonCodec, createMsgpackCodec, registerCodec, resolveCodec, utf8Codec, v8Codec } from '../shared/codecs.js';
 export type { Codec, JsonCodecOptions, MsgpackCodecOptions } from '../shared/codecs.js';
 export type { Durability } from '../shared/protocol.js';

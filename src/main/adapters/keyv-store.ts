@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import type { Cacher, CacherOptions, LarderError, WaitOptions } from '../index.js';
 import { CacherSource, adapterOptions, booleanOption, deletePrefixed } from './cacher-source.js';
+import { reportError } from '../core/report.js';
 
 export interface KeyvLarderOptions {
   /**
@@ -59,8 +60,7 @@ export class KeyvLarder extends EventEmitter implements KeyvStoreAdapter {
     this.#forward = (error) => {
       // As the cacher does itself: with no listener, a warning rather than a throw, which would
       // otherwise come out of the cacher's flush.
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-      else process.emitWarning(error.message, { code: error.code });
+      reportError(this, error);
     };
     this.#source.cacher.on('error', this.#forward);
   }

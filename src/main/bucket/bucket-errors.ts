@@ -1,5 +1,5 @@
 /** The coded errors only a `Bucket` raises. */
-import { LarderError } from '../core/errors.js';
+import { LarderError, registerError } from '../core/errors.js';
 
 /**
  * The bucket's directory was written with another codec or key maker: reading it as configured
@@ -27,3 +27,5 @@ export class DeferredClosedError extends LarderError {
     super('ERR_DEFERRED_CLOSED', `cannot ${action}: this deferred view is closed (its deferredWrite block has ended)`);
   }
 }
+
+registerError(BucketMismatchError, DeferredClosedError);

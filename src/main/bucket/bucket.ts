@@ -20,6 +20,7 @@ import { checkManifest } from './bucket-manifest.js';
 import { DeferredBucket } from './deferred-bucket.js';
 import { lifetimeMs, type Lifetime } from './lifetime.js';
 import { cachedMethod, memoize, type BucketMemoizeOptions } from './memoize.js';
+import { reportError } from '../core/report.js';
 
 /** Engine options a bucket passes through; the rest are the bucket's own options. */
 export type BucketEngineOptions = Omit<CacherOptions, 'dir' | 'store' | 'codec' | 'ttl'>;
@@ -232,8 +233,7 @@ export class Bucket implements AsyncDisposable {
       this.#sweeping = this.prune()
         .catch((error: unknown) => {
           // The engine's 'error' event is where every background failure goes.
-          if (this.cacher.listenerCount('error') > 0) this.cacher.emit('error', error);
-          else process.emitWarning((error as Error).message, { code: (error as LarderError).code ?? 'ERR_LARDER' });
+          reportError(this.cacher, error);
         })
         .finally(() => {
           this.#sweeping = undefined;

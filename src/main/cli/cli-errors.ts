@@ -3,7 +3,7 @@
  * missing, is not a larder store, or the command line is wrong. Failures found *in* a store
  * (a damaged record) are results, not errors: `verify` exits 1 for those.
  */
-import { LarderError } from '../core/errors.js';
+import { LarderError, registerError } from '../core/errors.js';
 
 export class StoreDirError extends LarderError {
   readonly dir: string;
@@ -22,3 +22,5 @@ export class UsageError extends LarderError {
 
 /** Exit codes of every command: 0 done, 1 the answer is "bad" (damage found, key missing), 2 cannot run. */
 export const ExitCode = { ok: 0, bad: 1, error: 2 } as const;
+
+registerError(StoreDirError, UsageError);

@@ -3,6 +3,7 @@
  * failure to run is one line on stderr and exit code 2; an answer that is "bad" (damage found,
  * key missing) is exit code 1. `LARDER_DEBUG=1` adds the stack trace of an unexpected error.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { LarderError } from '../core/errors.js';
 import { benchCommand } from './commands/bench/bench-command.js';
@@ -14,9 +15,13 @@ import { listKeys } from './commands/keys.js';
 import { compactStore, pruneStore } from './commands/maintain.js';
 import { printVerify, verifyStore } from './commands/verify.js';
 
+/** The package's version: package.json sits three levels up, from src/main/cli and from dist/main/cli alike. */
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('larder')
     .description('Look into, check, repair and benchmark larder stores.')
+    .version(version, '-V, --version', 'print the version of larder')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void io.out(s),

@@ -5,11 +5,60 @@
  * thrown at once.
  */
 
+/**
+ * Every code larder's errors carry, in one place (each class's own file says what it means).
+ * `ERR_LARDER` is for an error revived from another thread whose class this thread does not know.
+ */
+export type ErrorCode =
+  | 'ERR_ACQUIRE_ABORTED'
+  | 'ERR_ACQUIRE_TIMEOUT'
+  | 'ERR_CACHE_CONFLICT'
+  | 'ERR_CLOSE_TIMEOUT'
+  | 'ERR_CODEC_MISMATCH'
+  | 'ERR_CORRUPT_RECORD'
+  | 'ERR_CREATOR_RESULT'
+  | 'ERR_DEFERRED_CLOSED'
+  | 'ERR_DEPENDENCY_CYCLE'
+  | 'ERR_KEY_MAKER_MISMATCH'
+  | 'ERR_LOCK_LOST'
+  | 'ERR_MANAGER_CLOSED'
+  | 'ERR_MANAGER_CONFLICT'
+  | 'ERR_NOT_IN_USE'
+  | 'ERR_NOT_LOADED'
+  | 'ERR_NOT_SERIALIZABLE'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_POOL_CREATE'
+  | 'ERR_POOL_DESTROY'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_REDIS_UNAVAILABLE'
+  | 'ERR_REGION_BACKGROUND'
+  | 'ERR_REGION_BROADCAST'
+  | 'ERR_REGION_WAIT_TIMEOUT'
+  | 'ERR_REMOTE_CLOSED'
+  | 'ERR_REMOTE_LOCK_TIMEOUT'
+  | 'ERR_REMOTE_TIMEOUT'
+  | 'ERR_STOPPED'
+  | 'ERR_STOP_TIMEOUT'
+  | 'ERR_STORE_FOREIGN'
+  | 'ERR_STORE_IO'
+  | 'ERR_STORE_LOCKED'
+  | 'ERR_STORE_MISSING'
+  | 'ERR_STORE_READ_ONLY'
+  | 'ERR_SYNC_TIMEOUT'
+  | 'ERR_UNKNOWN_CACHE'
+  | 'ERR_USAGE'
+  | 'ERR_WORKER_DIED'
+  | 'ERR_WRITE_FAILED'
+  | 'ERR_LARDER';
+
+/** A code of larder's own, or one of your error classes' (a subclass of LarderError may bring its own). */
+export type AnyErrorCode = ErrorCode | (string & {});
+
 export class LarderError extends Error {
-  readonly code: string;
+  readonly code: AnyErrorCode;
   /** The keys this failure concerns (pending keys of a timeout, keys of a failed batch). */
   keys: readonly string[];
-  constructor(code: string, message: string, options?: { cause?: unknown; keys?: readonly string[] }) {
+  constructor(code: AnyErrorCode, message: string, options?: { cause?: unknown; keys?: readonly string[] }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -98,3 +147,26 @@ export class WorkerDiedError extends LarderError {
     super('ERR_WORKER_DIED', `a writer worker died mid-batch; it is replaced and the batch retried`, { cause });
   }
 }
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Error classes by name: what an error crossing a thread (as data) is revived as. */
+const registry = new Map<string, ErrorClass>(
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError].map((cls) => [cls.name, cls]),
+);
+
+/**
+ * Makes errors of these classes keep their class (and `instanceof`) when they cross to this
+ * thread. Every larder error class is registered by the file that defines it; register your own
+ * in every thread that may receive them.
+ */
+export function registerError(...classes: ErrorClass[]): void {
+  for (const cls of classes) registry.set(cls.name, cls);
+}
+
+/** The class registered under `name`, if any. */
+export function registeredError(name: string): ErrorClass | undefined {
+  return registry.get(name);
+}
+
+registerError(LarderError, QueueFullError, CacherStoppedError, SyncTimeoutError, StopTimeoutError, WriteFailedError, NotSerializableError, StoreLockedError, CorruptRecordError, WorkerDiedError);

@@ -34,6 +34,7 @@ import { CoarseClock } from './coarse-clock.js';
 import { sliceClock, systemTimers } from '../core/timers.js';
 import { describeFailure, type WriteFailure, type WriteResult } from '../../shared/protocol.js';
 import { MAX_KEY_BYTES } from '../../shared/format/record.js';
+import { reportError } from '../core/report.js';
 
 export interface SetOptions {
   /** Time-to-live of this entry in ms (0 = never); overrides the cacher's `ttl`. */
@@ -929,8 +930,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
 
   #report(error: Error): void {
     this.#stats.errors++;
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error.message, { code: (error as LarderError).code ?? 'ERR_LARDER' });
+    reportError(this, error);
   }
 
   #storeContext(): StoreContext {

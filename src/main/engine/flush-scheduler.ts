@@ -20,6 +20,8 @@ export class FlushScheduler {
   readonly #savePointSizes: ReadonlySet<number>;
   readonly #pump: () => void;
   #timer: unknown;
+  /** When the armed `#timer` fires, on the injected clock. */
+  #dueAt = 0;
   #immediate: NodeJS.Immediate | undefined;
   #retryTimer: unknown;
   #backoff = 0;
@@ -44,13 +46,7 @@ export class FlushScheduler {
    */
   queued(size: number, batchSize: number, busy: boolean): void {
     if (size >= batchSize) this.soon();
-    else if (!busy) {
-      if (this.#timer === undefined) this.#arm(size);
-      else if (this.#savePointSizes.has(size)) {
-        this.#timers.clearTimeout(this.#timer);
-        this.#arm(size);
-      }
-    }
+    else if (!busy && (this.#timer === undefined || this.#savePointSizes.has(size))) this.#arm(size);
   }
 
   /** Flush on the next turn of the event loop (idempotent). */
@@ -95,15 +91,25 @@ export class FlushScheduler {
     this.#timer = this.#retryTimer = this.#immediate = undefined;
   }
 
+  /**
+   * Arms the flush timer for the soonest of: `flushDelay` after the first queued write, and each
+   * save point the queue now meets. An armed timer is only ever brought forward: a save point met
+   * later must not push back the deadline the first write already has.
+   */
   #arm(queued: number): void {
-    let delay = this.#flushDelay;
-    const sinceLast = this.#timers.now() - this.#lastFlushAt;
+    const now = this.#timers.now();
+    let due = this.#timer === undefined ? now + this.#flushDelay : this.#dueAt;
     for (const [seconds, changes] of this.#savePoints) {
-      if (queued >= changes) delay = Math.min(delay, Math.max(0, seconds * 1000 - sinceLast));
+      if (queued >= changes) due = Math.min(due, Math.max(now, this.#lastFlushAt + seconds * 1000));
     }
+    if (this.#timer !== undefined) {
+      if (due >= this.#dueAt) return;
+      this.#timers.clearTimeout(this.#timer);
+    }
+    this.#dueAt = due;
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
       this.#pump();
-    }, delay);
+    }, due - now);
   }
 }

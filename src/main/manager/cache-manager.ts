@@ -9,7 +9,6 @@ import { EventEmitter } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { LarderError } from '../core/errors.js';
 import { fillOptions, type CacherOptions } from '../engine/options.js';
 import { rejectUnknown, show, validateTimers } from '../core/validate.js';
 import { systemTimers, type Timers } from '../core/timers.js';
@@ -19,6 +18,7 @@ import { DependencyGraph } from './dependency-graph.js';
 import { EnginePersistence } from './engine-persistence.js';
 import { ManagedCache } from './managed-cache.js';
 import { CacheConflictError, ManagerClosedError, ManagerConflictError, UnknownCacheError } from './manager-errors.js';
+import { reportError } from '../core/report.js';
 
 const MANAGER_OPTIONS: ReadonlySet<string> = new Set(['dir', 'engine', 'timers']);
 
@@ -312,8 +312,7 @@ export class CacheManager extends EventEmitter implements AsyncDisposable {
   }
 
   #report(error: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error instanceof Error ? error.message : String(error), { code: (error as LarderError | undefined)?.code ?? 'ERR_LARDER' });
+    reportError(this, error);
   }
 
   #makeHost(): CacheHost {

@@ -3,7 +3,7 @@
  * a conflicting re-registration, a dependency that would close a loop), so they are
  * `LarderError`s with stable codes; malformed options stay plain `TypeError`/`RangeError`.
  */
-import { LarderError } from '../core/errors.js';
+import { LarderError, registerError } from '../core/errors.js';
 
 export class UnknownCacheError extends LarderError {
   readonly cache: string;
@@ -56,3 +56,5 @@ export class ManagerClosedError extends LarderError {
     super('ERR_MANAGER_CLOSED', `cannot ${action}: cache manager ${JSON.stringify(manager)} is closed`);
   }
 }
+
+registerError(UnknownCacheError, CacheConflictError, ManagerConflictError, DependencyCycleError, CacheNotLoadedError, ManagerClosedError);

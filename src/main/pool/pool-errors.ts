@@ -3,7 +3,7 @@
  * `code`, and `PoolCreateError` for a failing `create`, so a caller can catch "the factory
  * is broken" (a refused connection…) apart from "the pool said no".
  */
-import { LarderError } from '../core/errors.js';
+import { LarderError, registerError } from '../core/errors.js';
 
 export type PoolErrorCode =
   | 'ERR_POOL_CLOSED'
@@ -54,3 +54,5 @@ export const poolErrors = Object.freeze({
   closeTimeout: (ms: number, inUse: number) =>
     new PoolError('ERR_CLOSE_TIMEOUT', `close() timed out after ${ms} ms with ${inUse} element(s) still in use; the pool stays closed and destroys them when they are released`),
 });
+
+registerError(PoolError, PoolCreateError);

@@ -2,7 +2,7 @@
  * The coded failures a `Region` reports. A creator's own error is never wrapped: every caller
  * waiting on that creation receives the very error it threw.
  */
-import { LarderError } from '../core/errors.js';
+import { LarderError, registerError } from '../core/errors.js';
 
 /** A caller waited `waitTimeout` ms for a value being created (here or in another process). */
 export class RegionWaitTimeoutError extends LarderError {
@@ -28,3 +28,5 @@ export class RegionBroadcastError extends LarderError {
     super('ERR_REGION_BROADCAST', `region ${JSON.stringify(region)}: the ${hard ? 'hard' : 'soft'} invalidation applies in this process only, announcing it to the others failed: ${why}`, { cause });
   }
 }
+
+registerError(RegionWaitTimeoutError, CreatorResultError, RegionBroadcastError);

@@ -3,14 +3,22 @@
  * resolved form the Region works with. Bad values throw at once (TypeError/RangeError naming the
  * option and the value received).
  */
-import { duration, optionalFunction, rejectUnknown, show, waitDuration } from '../core/validate.js';
+import { duration, optionalFunction, rejectUnknown, show, validateTimers, waitDuration } from '../core/validate.js';
 import { systemTimers, type Timers } from '../core/timers.js';
+import { Cacher } from '../engine/cacher.js';
+import { RedisStore } from '../stores/redis/redis-store.js';
 import type { Backend } from './backend.js';
+import { CacherBackend } from './backends/cacher-backend.js';
 import { isBackend, type BackendMiddleware } from './backends/proxy-backend.js';
+import { RedisBackend } from './backends/redis-backend.js';
 
 export interface RegionOptions {
-  /** Where entries live: a `MemoryBackend`, a `CacherBackend`, a registered backend… */
-  store: Backend;
+  /**
+   * Where entries live: a `Cacher` (wrapped for you: in a `RedisBackend` when its store is a
+   * `RedisStore`, so single-flight and invalidation reach every process; else in a
+   * `CacherBackend`), or any `Backend` — a `MemoryBackend`, a registered backend…
+   */
+  store: Backend | Cacher;
   /** Shown in errors. @default 'default' */
   name?: string;
   /** Time-to-live of created and set values, in ms; 0 = never expire. @default 0 */
@@ -110,15 +118,14 @@ export function resolveRegionOptions(options: RegionOptions): ResolvedRegionOpti
   if (typeof options !== 'object' || options === null) throw new TypeError(`Region options must be an object with a store, received ${show(options)}`);
   rejectUnknown('Region', options, REGION_OPTIONS);
   const { store, name = 'default', ttl = 0, keyMangler, wrap = [], waitTimeout = DEFAULT_WAIT, timers = systemTimers } = options;
-  if (!isBackend(store)) throw new TypeError(`store must be a Backend (get, getMany, set, setMany, delete, deleteMany, keys, clear), received ${show(store)}`);
+  if (!(store instanceof Cacher) && !isBackend(store)) {
+    throw new TypeError(`store must be a Cacher or a Backend (get, getMany, set, setMany, delete, deleteMany, keys, clear), received ${show(store)}`);
+  }
   if (typeof name !== 'string' || name === '') throw new TypeError(`name must be a non-empty string, received ${show(name)}`);
   if (!Array.isArray(wrap)) throw new TypeError(`wrap must be an array of middleware functions, received ${show(wrap)}`);
-  const t = timers as Partial<Timers> | null;
-  if (typeof t !== 'object' || t === null || typeof t.now !== 'function' || typeof t.setTimeout !== 'function' || typeof t.clearTimeout !== 'function') {
-    throw new TypeError(`timers must be an object with now, setTimeout and clearTimeout functions, received ${show(timers)}`);
-  }
+  validateTimers(timers);
   return {
-    store,
+    store: store instanceof Cacher ? (store.store instanceof RedisStore ? new RedisBackend(store) : new CacherBackend(store)) : store,
     name,
     ttl: duration('ttl', ttl),
     keyMangler: optionalFunction('keyMangler', keyMangler),

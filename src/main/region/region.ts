@@ -30,6 +30,7 @@ import {
   type ResolvedRegionOptions,
   type TtlOption,
 } from './region-options.js';
+import { reportError } from '../core/report.js';
 
 export type Creator<T> = (key: string) => T | PromiseLike<T>;
 export type ManyCreator<T> = (keys: string[]) => readonly T[] | PromiseLike<readonly T[]>;
@@ -399,9 +400,8 @@ export class Region extends EventEmitter {
   }
 
   #report(error: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else if (error instanceof RegionBroadcastError) process.emitWarning(error.message, { code: error.code });
-    else process.emitWarning(`region ${JSON.stringify(this.name)}: background regeneration failed: ${(error as Error)?.message ?? String(error)}`, { code: 'ERR_REGION_BACKGROUND' });
+    const background = { message: `region ${JSON.stringify(this.name)}: background regeneration failed: ${(error as Error)?.message ?? String(error)}`, code: 'ERR_REGION_BACKGROUND' };
+    reportError(this, error, error instanceof RegionBroadcastError ? undefined : background);
   }
 }
 

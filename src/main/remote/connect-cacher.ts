@@ -12,13 +12,13 @@ import type { MessagePort } from 'node:worker_threads';
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { CacherStats, GetOptions, SetOptions, WaitOptions } from '../engine/cacher.js';
-import type { LarderError } from '../core/errors.js';
 import { duration, positiveInteger } from '../core/validate.js';
 import { systemTimers, unrefTimer, type Timers } from '../core/timers.js';
 import { InvalidationChannel } from './invalidation-channel.js';
 import { LocalReadCache, type LocalCacheOptions } from './local-read-cache.js';
 import { REMOTE_PROTOCOL, type AcquireResult, type RemoteApi } from './remote-api.js';
 import { RemoteClosedError, RemoteTimeoutError, UnclonableValueError, installErrorTransfer, reviveError, serializeError } from './remote-errors.js';
+import { reportError } from '../core/report.js';
 
 export interface ConnectOptions {
   /**
@@ -365,8 +365,7 @@ export class RemoteCacher extends EventEmitter implements AsyncDisposable {
   /** A set the owner refused or that never reached it: reported now, and by the next sync(). */
   #refused(error: Error): void {
     if (this.#setErrors.length < MAX_REMEMBERED_ERRORS) this.#setErrors.push(error);
-    if (this.listenerCount('error') > 0) this.emit('error', error);
-    else process.emitWarning(error.message, { code: (error as LarderError).code ?? 'ERR_LARDER' });
+    reportError(this, error);
   }
 
   #abandon(key: string, token: number, error: unknown): void {

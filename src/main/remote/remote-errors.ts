@@ -5,18 +5,7 @@
  * error as the same class where this thread knows it (`instanceof QueueFullError` still holds).
  */
 import { transferHandlers, type TransferHandler } from 'comlink';
-import {
-  CacherStoppedError,
-  CorruptRecordError,
-  LarderError,
-  NotSerializableError,
-  QueueFullError,
-  StopTimeoutError,
-  StoreLockedError,
-  SyncTimeoutError,
-  WorkerDiedError,
-  WriteFailedError,
-} from '../core/errors.js';
+import { LarderError, NotSerializableError, registerError, registeredError } from '../core/errors.js';
 
 /** A remote call got no answer within its deadline; the owner may be dead or stalled. */
 export class RemoteTimeoutError extends LarderError {
@@ -65,24 +54,12 @@ export interface SerializedError {
   fields: Record<string, string | number | boolean | bigint | null>;
 }
 
-type ErrorClass = abstract new (...args: never[]) => Error;
-
-const classes = new Map<string, ErrorClass>();
-for (const cls of [
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-  LarderError, CacherStoppedError, CorruptRecordError, NotSerializableError, QueueFullError,
-  StopTimeoutError, StoreLockedError, SyncTimeoutError, WorkerDiedError, WriteFailedError,
-  RemoteTimeoutError, RemoteClosedError, RemoteLockTimeoutError, UnclonableValueError,
-] as ErrorClass[]) {
-  classes.set(cls.name, cls);
-}
-
 /**
- * Makes errors of `cls` revive as `cls` on this thread (by name). larder's own classes are
- * known already; register your own in every thread that may receive them.
+ * Makes errors of `cls` revive as `cls` on this thread (by name). Kept for compatibility: it is
+ * `registerError`, which every larder error class already went through.
  */
 export function registerRemoteError(cls: abstract new (...args: never[]) => Error): void {
-  classes.set(cls.name, cls);
+  registerError(cls);
 }
 
 const SKIPPED_FIELDS = new Set(['name', 'message', 'stack', 'cause', 'code', 'keys']);
@@ -119,7 +96,7 @@ export function reviveError(data: SerializedError): Error {
   const error = data.larder
     ? new LarderError(data.code ?? 'ERR_LARDER', data.message, { cause, keys: data.keys ?? [] })
     : new Error(data.message, cause === undefined ? undefined : { cause });
-  const cls = classes.get(data.name);
+  const cls = registeredError(data.name);
   // A name this thread knows for another kind of error (a LarderError named like a built-in,
   // say) keeps the generic class rather than a misleading one.
   if (cls !== undefined && data.larder === (cls === LarderError || cls.prototype instanceof LarderError)) {
@@ -165,3 +142,5 @@ export function installErrorTransfer(): void {
   transferHandlers.set('throw', handler as TransferHandler<unknown, unknown>);
   installed = true;
 }
+
+registerError(RemoteTimeoutError, RemoteClosedError, RemoteLockTimeoutError, UnclonableValueError);

@@ -2,7 +2,7 @@
  * Errors particular to the `log` store. Like every larder error they carry a stable `code`;
  * an OS failure keeps the OS's code in `osCode`.
  */
-import { LarderError, type OsFailure } from '../../core/errors.js';
+import { LarderError, type OsFailure, registerError } from '../../core/errors.js';
 
 /** A write, `clear()` or `compact()` on a store opened with `readOnly: true`. */
 export class StoreReadOnlyError extends LarderError {
@@ -23,3 +23,5 @@ export class StoreIoError extends LarderError {
     this.path = failure.path;
   }
 }
+
+registerError(StoreReadOnlyError, StoreIoError);

@@ -2,7 +2,7 @@
  * The `redis` store's coded errors. Write failures are the engine's `ERR_WRITE_FAILED` (with the
  * connection's code: ECONNREFUSED, ETIMEDOUT, OOM…); these are the store's own reports.
  */
-import { LarderError } from '../../core/errors.js';
+import { LarderError, registerError } from '../../core/errors.js';
 
 /** The store lost (or never had) its connection; writes stay queued, reads fall back to memory. */
 export class RedisUnavailableError extends LarderError {
@@ -30,3 +30,5 @@ export function redact(url: string): string {
     return '(unparseable URL)';
   }
 }
+
+registerError(RedisUnavailableError, RedisLockLostError);
