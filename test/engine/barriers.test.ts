@@ -6,43 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Barriers } from '../../src/main/engine/barriers.js';
-import type { Timers } from '../../src/main/core/timers.js';
-
-/** Timers the test drives: `advance(ms)` runs every timer due by then, in due order, at its due time. */
-function fakeTimers(start = 1_000_000) {
-  let now = start;
-  let next = 0;
-  const pending: Array<{ id: number; at: number; fn: () => void }> = [];
-  const timers: Timers = {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      pending.push({ id: ++next, at: now + ms, fn });
-      return next;
-    },
-    clearTimeout: (handle) => {
-      const i = pending.findIndex((t) => t.id === handle);
-      if (i !== -1) pending.splice(i, 1);
-    },
-  };
-  return {
-    timers,
-    get armed(): number {
-      return pending.length;
-    },
-    advance(ms: number): void {
-      const end = now + ms;
-      for (;;) {
-        let first: (typeof pending)[number] | undefined;
-        for (const t of pending) if (t.at <= end && (first === undefined || t.at < first.at)) first = t;
-        if (first === undefined) break;
-        pending.splice(pending.indexOf(first), 1);
-        now = first.at;
-        first.fn();
-      }
-      now = end;
-    },
-  };
-}
+import { fakeTimers } from '../helpers/fake-timers.js';
 
 type Outcome = { state: 'pending' } | { state: 'resolved' } | { state: 'rejected'; error: unknown };
 

@@ -5,54 +5,10 @@
  * written, the test only looks at when the scheduler asks for a flush.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Timers } from '../../src/main/core/timers.js';
+import { fakeTimers } from '../helpers/fake-timers.js';
 import { FlushScheduler } from '../../src/main/engine/flush-scheduler.js';
 
 const START = 1_700_000_000_000;
-
-/** Timers the test drives: `advance(ms)` runs every timer due by then, in due order, at its due time. */
-function fakeTimers(start = START) {
-  let now = start;
-  let next = 0;
-  const pending: Array<{ id: number; at: number; fn: () => void }> = [];
-  const timers: Timers = {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      pending.push({ id: ++next, at: now + ms, fn });
-      return next;
-    },
-    clearTimeout: (handle) => {
-      const i = pending.findIndex((t) => t.id === handle);
-      if (i !== -1) pending.splice(i, 1);
-    },
-  };
-  return {
-    timers,
-    /** Due times of the armed timers, relative to the start, soonest first. */
-    get due(): number[] {
-      return pending.map((t) => t.at - start).sort((a, b) => a - b);
-    },
-    get elapsed(): number {
-      return now - start;
-    },
-    advance(ms: number): void {
-      const end = now + ms;
-      for (;;) {
-        let first: (typeof pending)[number] | undefined;
-        for (const t of pending) if (t.at <= end && (first === undefined || t.at < first.at)) first = t;
-        if (first === undefined) break;
-        pending.splice(pending.indexOf(first), 1);
-        now = first.at;
-        first.fn();
-      }
-      now = end;
-    },
-    /** Moves to `ms` after the start. */
-    to(ms: number): void {
-      this.advance(start + ms - now);
-    },
-  };
-}
 
 /** Runs the setImmediate callbacks `soon()` scheduled (the next turn of the event loop). */
 const nextTurn = (): void => {
