@@ -25,11 +25,10 @@ import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.j
 import { parseArgs } from 'node:util';
 import { open as openLmdb } from 'lmdb';
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/engine/cacher.js';
-import { LogStore } from '../src/main/stores/log/log-store.js';
 import { systemTimers } from '../src/main/core/timers.js';
 import { WorkerPool } from '../src/main/core/worker-pool.js';
 import { v8Codec } from '../src/shared/codecs.js';
+import { Cacher, LogStore } from '../src/main/index.js';
 
 const { values: args } = parseArgs({
   options: {

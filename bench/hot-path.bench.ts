@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/engine/cacher.js';
+import { Cacher } from '../src/main/index.js';
 
 const OPS = 1000;
 const KEYS = 10_000;

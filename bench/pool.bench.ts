@@ -9,7 +9,7 @@
  * a sub-microsecond operation.
  */
 import { Bench } from 'tinybench';
-import { ObjectPool } from '../src/main/pool/object-pool.js';
+import { ObjectPool } from '../src/main/index.js';
 
 const OPS = 1000;
 const SIZE = 64 * 1024;

@@ -15,9 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { createClient } from 'redis';
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/engine/cacher.js';
-import { RedisStore } from '../src/main/stores/redis/redis-store.js';
 import { RespPipe } from '../src/worker/redis/resp-pipe.js';
+import { Cacher, RedisStore } from '../src/main/index.js';
 
 const URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(process.env.REDIS_BENCH_N ?? 100_000);

@@ -7,10 +7,7 @@
  * Each iteration awaits OPS sequential calls so tinybench's per-task overhead does not dominate.
  */
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/engine/cacher.js';
-import { CacherBackend } from '../src/main/region/backends/cacher-backend.js';
-import { MemoryBackend } from '../src/main/region/backends/memory-backend.js';
-import { Region } from '../src/main/region/region.js';
+import { Cacher, CacherBackend, MemoryBackend, Region } from '../src/main/index.js';
 
 const OPS = 1000;
 const KEYS = 1000;

@@ -9,9 +9,7 @@
 import { MessageChannel, Worker, isMainThread, workerData, parentPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { Bench } from 'tinybench';
-import { Cacher } from '../src/main/engine/cacher.js';
-import { connectCacher } from '../src/main/remote/connect-cacher.js';
-import { exposeCacher } from '../src/main/remote/expose-cacher.js';
+import { Cacher, connectCacher, exposeCacher } from '../src/main/index.js';
 
 const BATCH = 1_000;
 

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Bucket } from '../../src/main/bucket/bucket.js';
-import { HashKeyMaker } from '../../src/main/keys/key-maker.js';
 import { countingV8Codec, openBucket } from '../helpers/bucket.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Bucket, HashKeyMaker } from '../../src/main/index.js';
 
 describe('Bucket basics', () => {
   it('creates its directory recursively and records its codec and key maker', async () => {

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { LarderError } from '../../src/main/core/errors.js';
-import { BucketMismatchError } from '../../src/main/bucket/bucket-errors.js';
-import { HashKeyMaker } from '../../src/main/keys/key-maker.js';
 import { createJsonCodec } from '../../src/shared/codecs.js';
 import { openBucket } from '../helpers/bucket.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { BucketMismatchError, HashKeyMaker, type LarderError } from '../../src/main/index.js';
 
 const structured: Record<string, unknown> = {
   string: 'héllo',

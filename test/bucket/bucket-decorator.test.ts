@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MemoHit } from '../../src/main/bucket/memoize.js';
 import { openBucket } from '../helpers/bucket.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import type { MemoHit } from '../../src/main/index.js';
 
 describe('@bucket.cached() — a standard (TC39) method decorator', () => {
   it('memoizes a method keyed by the instance state, the class and the arguments', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { deferredWrite } from '../../src/main/bucket/deferred-bucket.js';
 import { openBucket } from '../helpers/bucket.js';
 import { manualClock } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { deferredWrite } from '../../src/main/index.js';
 
 describe('bucket.deferred()', () => {
   it('writes nothing until sync(): the bucket neither serves nor stores the view’s changes', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Bucket } from '../../src/main/bucket/bucket.js';
 import { lifetimeMs } from '../../src/main/bucket/lifetime.js';
 import { openBucket } from '../helpers/bucket.js';
 import { manualClock } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Bucket } from '../../src/main/index.js';
 
 describe('lifetimes', () => {
   it('sums units like a timedelta, or takes ttl in ms', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { keyState } from '../../src/main/keys/canonical-key.js';
 import { parameterNames } from '../../src/main/bucket/param-names.js';
 import { openBucket } from '../helpers/bucket.js';
 import { manualClock } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { keyState } from '../../src/main/index.js';
 
 describe('bucket.memoize', () => {
   it('calls once per distinct arguments and serves the rest from the bucket, also after a reopen', async () => {

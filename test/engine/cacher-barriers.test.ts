@@ -5,9 +5,9 @@
  * the barrier, failures, discard(), two barriers at once, and what a timeout names.
  */
 import { describe, expect, it } from 'vitest';
-import type { LarderError } from '../../src/main/core/errors.js';
 import { GatedStore } from '../helpers/gated-store.js';
 import { openCacher } from '../helpers/engine.js';
+import type { LarderError } from '../../src/main/index.js';
 
 const tick = (ms = 10): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { runChild } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher } from '../../src/main/index.js';
 
 async function expectAll(dir: string, count: number): Promise<void> {
   const cache = await Cacher.open({ dir, store: 'files' });

@@ -1,10 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import type { LarderError, WriteFailedError } from '../../src/main/core/errors.js';
 import { nextError, openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher, type LarderError, type WriteFailedError } from '../../src/main/index.js';
 
 // Faults are read by each worker when it starts (src/worker/fs-layer.ts); the pool starts on
 // the first flush, so the variable only needs to be set until then.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FlushInfo } from '../../src/main/engine/cacher.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import type { FlushInfo } from '../../src/main/index.js';
 
 const nextFlush = (cache: { once(e: 'flush', fn: (info: FlushInfo) => void): unknown }) =>
   new Promise<FlushInfo>((resolve) => cache.once('flush', resolve));

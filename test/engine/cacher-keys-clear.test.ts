@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher } from '../../src/main/index.js';
 
 async function allKeys(cache: Cacher): Promise<string[]> {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher } from '../../src/main/index.js';
 
 describe('latest write wins, on disk too (invariant 2)', () => {
   it('keeps the last of thousands of rapid overwrites after reopen', async () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import type { LarderError } from '../../src/main/core/errors.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher, type LarderError } from '../../src/main/index.js';
 
 describe('lifecycle (invariant 8) and watchdogs (invariant 7)', () => {
   it('refuses writes before start and after stop instead of dropping them', async () => {

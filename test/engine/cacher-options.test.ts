@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import type { CacherOptions } from '../../src/main/engine/options.js';
+import { Cacher, type CacherOptions } from '../../src/main/index.js';
 
 const bad: Array<[string, unknown, typeof TypeError | typeof RangeError, RegExp]> = [
   ['unknown option', { dir: 'x', store: 'files', colour: 'red' }, TypeError, /unknown option colour/],

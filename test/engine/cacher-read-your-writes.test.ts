@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher } from '../../src/main/index.js';
 
 describe('read-your-writes (invariant 1)', () => {
   it('returns the newest value while queued, in flight, written, and after reopen', async () => {

@@ -7,11 +7,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { utf8Codec, v8Codec } from '../../src/shared/codecs.js';
 import { decodeRecord } from '../../src/shared/format/record.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher } from '../../src/main/index.js';
 
 const values: Record<string, unknown> = {
   ascii: 'plain text',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { manualClock, openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher } from '../../src/main/index.js';
 
 describe('time to live and maxAge', () => {
   it('expires entries by the default ttl and by a per-entry ttl, in memory and on disk', async () => {

@@ -1,7 +1,6 @@
 import { afterEach } from 'vitest';
-import { Bucket, type BucketOptions } from '../../src/main/bucket/bucket.js';
-import type { Lifetime } from '../../src/main/bucket/lifetime.js';
 import { v8Codec, type Codec } from '../../src/shared/codecs.js';
+import { Bucket, type BucketOptions, type Lifetime } from '../../src/main/index.js';
 
 const open: Bucket[] = [];
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Cacher } from '../../src/main/engine/cacher.js';
+import { Cacher } from '../../src/main/index.js';
 
 const bin = fileURLToPath(new URL('../../src/main/cli/bin.ts', import.meta.url));
 

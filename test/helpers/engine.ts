@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import type { CacherOptions } from '../../src/main/engine/options.js';
-import type { LarderError } from '../../src/main/core/errors.js';
+import { Cacher, type CacherOptions, type LarderError } from '../../src/main/index.js';
 
 const open: Cacher[] = [];
 

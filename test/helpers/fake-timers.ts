@@ -1,8 +1,8 @@
+import type { Timers } from '../../src/main/index.js';
 /**
  * Timers a test drives by hand (the engine's `Timers` seam): nothing fires until `advance(ms)`,
  * which runs every timer due by then in due order, each at its own due time.
  */
-import type { Timers } from '../../src/main/core/timers.js';
 
 export function fakeTimers(start = 1_700_000_000_000) {
   let now = start;

@@ -1,7 +1,7 @@
 /** A store that persists nothing until the test lands or fails each batch it was handed (values decoded as v8). */
 import type { BatchColumns, WriteResult } from '../../src/shared/protocol.js';
-import type { EngineStore, StoredEntry } from '../../src/main/stores/engine-store.js';
 import { v8Codec } from '../../src/shared/codecs.js';
+import type { EngineStore, StoredEntry } from '../../src/main/index.js';
 
 export interface Pending {
   keys: string[];

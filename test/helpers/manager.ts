@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
-import { CacheManager, type CacheManagerOptions } from '../../src/main/manager/cache-manager.js';
 import { tempDir } from './temp-dir.js';
+import { CacheManager, type CacheManagerOptions } from '../../src/main/index.js';
 
 const open: CacheManager[] = [];
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalKey, keyState, writeCanonical } from '../../src/main/keys/canonical-key.js';
 import { HashKeyMaker, isKeyMaker } from '../../src/main/keys/key-maker.js';
-import { StreamingKeyMaker, defaultKeyMaker } from '../../src/main/keys/streaming-key-maker.js';
+import { canonicalKey, defaultKeyMaker, keyState, StreamingKeyMaker, writeCanonical } from '../../src/main/index.js';
 
 describe('canonicalKey', () => {
   it('tells apart values of different kinds that print alike', () => {

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalKey } from '../../src/main/keys/canonical-key.js';
-import { HashKeyMaker } from '../../src/main/keys/key-maker.js';
-import { StreamingKeyMaker } from '../../src/main/keys/streaming-key-maker.js';
 import { fixture, runChild } from '../helpers/engine.js';
 import { keyCases } from '../fixtures/keys-cases.js';
+import { canonicalKey, HashKeyMaker, StreamingKeyMaker } from '../../src/main/index.js';
 
 interface Expected {
   keyMaker: string;

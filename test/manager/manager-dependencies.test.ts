@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CacheManager } from '../../src/main/manager/cache-manager.js';
-import { DependencyCycleError, UnknownCacheError } from '../../src/main/manager/manager-errors.js';
 import { openManager } from '../helpers/manager.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { type CacheManager, DependencyCycleError, UnknownCacheError } from '../../src/main/index.js';
 
 const manager = (dir = tempDir()): CacheManager => openManager('general_cache', { dir });
 

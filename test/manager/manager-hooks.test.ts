@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CacheManager } from '../../src/main/manager/cache-manager.js';
-import type { RebuildEvent, SaveEvent } from '../../src/main/manager/cache-core.js';
 import { openManager } from '../helpers/manager.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import type { CacheManager, RebuildEvent, SaveEvent } from '../../src/main/index.js';
 
 const manager = (dir = tempDir()): CacheManager => openManager('hooks', { dir });
 

@@ -1,10 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CacheManager } from '../../src/main/manager/cache-manager.js';
-import type { SaveEvent } from '../../src/main/manager/cache-core.js';
 import { openManager } from '../helpers/manager.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import type { CacheManager, SaveEvent } from '../../src/main/index.js';
 
 const manager = (dir: string, name = 'app'): CacheManager => openManager(name, { dir });
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CacheManager, getCacheManager } from '../../src/main/manager/cache-manager.js';
-import { ManagedCache } from '../../src/main/manager/managed-cache.js';
-import { CacheConflictError, CacheNotLoadedError, ManagerConflictError, UnknownCacheError } from '../../src/main/manager/manager-errors.js';
 import { closeAfterTest, openManager } from '../helpers/manager.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { CacheConflictError, CacheManager, CacheNotLoadedError, getCacheManager, ManagedCache, ManagerConflictError, UnknownCacheError } from '../../src/main/index.js';
 
 const manager = (): CacheManager => openManager('reg');
 

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SaveEvent } from '../../src/main/manager/cache-core.js';
-import { DEFAULT_SAVE_POINTS } from '../../src/main/manager/save-schedule.js';
-import type { Timers } from '../../src/main/core/timers.js';
 import { openManager } from '../helpers/manager.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { DEFAULT_SAVE_POINTS, type SaveEvent, type Timers } from '../../src/main/index.js';
 
 afterEach(() => {
   vi.useRealTimers();

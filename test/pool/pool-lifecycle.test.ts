@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ObjectPool } from '../../src/main/pool/object-pool.js';
-import { PoolCreateError } from '../../src/main/pool/pool-errors.js';
-import type { Timers } from '../../src/main/core/timers.js';
 import { connFactory, deferred, settle, type Conn } from '../helpers/pool-elements.js';
+import { ObjectPool, PoolCreateError, type Timers } from '../../src/main/index.js';
 
 afterEach(() => {
   vi.useRealTimers();

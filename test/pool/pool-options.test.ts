@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectPool } from '../../src/main/pool/object-pool.js';
-import type { ObjectPoolOptions } from '../../src/main/pool/pool-options.js';
+import { ObjectPool, type ObjectPoolOptions } from '../../src/main/index.js';
 
 const create = () => ({});
 

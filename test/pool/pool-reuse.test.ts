@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectPool } from '../../src/main/pool/object-pool.js';
-import { PoolError } from '../../src/main/pool/pool-errors.js';
-import { LarderError } from '../../src/main/core/errors.js';
 import { Conn, connFactory } from '../helpers/pool-elements.js';
+import { LarderError, ObjectPool, PoolError } from '../../src/main/index.js';
 
 describe('ObjectPool reuse', () => {
   it('creates once and reuses after that (the seed stat example)', async () => {

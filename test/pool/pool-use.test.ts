@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ObjectPool } from '../../src/main/pool/object-pool.js';
 import { connFactory, type Conn } from '../helpers/pool-elements.js';
+import { ObjectPool } from '../../src/main/index.js';
 
 class NetError extends Error {
   readonly transient: boolean;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ObjectPool } from '../../src/main/pool/object-pool.js';
 import { connFactory, deferred, settle, track, type Conn } from '../helpers/pool-elements.js';
+import { ObjectPool } from '../../src/main/index.js';
 
 describe('ObjectPool maxTotal and waiting', () => {
   beforeEach(() => {

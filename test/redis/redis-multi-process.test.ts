@@ -1,10 +1,7 @@
 import { expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
-import { RedisStore } from '../../src/main/stores/redis/redis-store.js';
-import { RedisBackend } from '../../src/main/region/backends/redis-backend.js';
-import { NO_VALUE } from '../../src/main/region/backend.js';
-import { Region } from '../../src/main/region/region.js';
 import { REDIS_URL, describeRedis, eventually, rawClient, startPeer, testPrefix } from '../fixtures/redis-harness.js';
+import { NO_VALUE, RedisBackend, RedisStore, Region } from '../../src/main/index.js';
 
 describeRedis('redis store: two processes share one cache', () => {
   it('a write in one process is seen by the other and drops its memory copy; its own writes do not', async () => {

@@ -1,8 +1,7 @@
 import { expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
-import type { LarderError, WriteFailedError } from '../../src/main/core/errors.js';
-import { RedisStore } from '../../src/main/stores/redis/redis-store.js';
 import { describeRedis, eventually, freePort, privateRedis, rawClient, testPrefix } from '../fixtures/redis-harness.js';
+import { type LarderError, RedisStore, type WriteFailedError } from '../../src/main/index.js';
 
 describeRedis('redis store: Redis down, then back', () => {
   it('queues writes while the server is stopped and lands every one after it is back', async () => {

@@ -1,9 +1,8 @@
 import { expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
-import { RedisStore } from '../../src/main/stores/redis/redis-store.js';
-import { RedisBackend } from '../../src/main/region/backends/redis-backend.js';
 import { decodeRecord, RecordKind } from '../../src/shared/format/record.js';
 import { REDIS_URL, describeRedis, eventually, rawClient, testPrefix } from '../fixtures/redis-harness.js';
+import { RedisBackend, RedisStore } from '../../src/main/index.js';
 
 describeRedis('redis store: write-behind round trip', () => {
   it('writes framed records that a second cacher reads back; deletes remove them', async () => {

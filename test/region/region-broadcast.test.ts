@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_VALUE, type RegionInvalidation } from '../../src/main/region/backend.js';
-import { MemoryBackend } from '../../src/main/region/backends/memory-backend.js';
-import { ProxyBackend } from '../../src/main/region/backends/proxy-backend.js';
-import { Region } from '../../src/main/region/region.js';
-import { RegionBroadcastError } from '../../src/main/region/region-errors.js';
+import { MemoryBackend, NO_VALUE, ProxyBackend, Region, RegionBroadcastError, type RegionInvalidation } from '../../src/main/index.js';
 
 /** A store that broadcasts: what the region publishes is recorded, and the test delivers "remote" messages. */
 class BroadcastBackend extends MemoryBackend {

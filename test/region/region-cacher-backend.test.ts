@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { NO_VALUE, type CachedEntry } from '../../src/main/region/backend.js';
-import { CacherBackend } from '../../src/main/region/backends/cacher-backend.js';
-import { Region } from '../../src/main/region/region.js';
 import { manualClock, openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { type CachedEntry, CacherBackend, NO_VALUE, Region } from '../../src/main/index.js';
 
 describe('CacherBackend over a real Cacher with the files store', () => {
   it('single-flights creation, persists entries with their metadata, and reads them back after a restart', async () => {

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NO_VALUE, type Backend, type CachedEntry, type NoValue } from '../../src/main/region/backend.js';
-import { BackendMetrics } from '../../src/main/region/backends/backend-metrics.js';
-import { createBackend, registerBackend, registeredBackends } from '../../src/main/region/backend-registry.js';
-import { CacherBackend } from '../../src/main/region/backends/cacher-backend.js';
-import { configureFromConfig } from '../../src/main/region/configure-from-config.js';
-import { MemoryBackend } from '../../src/main/region/backends/memory-backend.js';
-import { ProxyBackend } from '../../src/main/region/backends/proxy-backend.js';
-import { Region } from '../../src/main/region/region.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { type Backend, BackendMetrics, type CachedEntry, CacherBackend, configureFromConfig, createBackend, MemoryBackend, NO_VALUE, type NoValue, ProxyBackend, Region, registerBackend, registeredBackends } from '../../src/main/index.js';
 
 describe('configureFromConfig', () => {
   it('builds a region from a flat map of strings, ignoring other prefixes', async () => {

@@ -1,10 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ENTRY_FORMAT_VERSION, NO_VALUE, type Backend, type BackendMutex, type MutexLease } from '../../src/main/region/backend.js';
-import { MemoryBackend } from '../../src/main/region/backends/memory-backend.js';
-import { ProxyBackend } from '../../src/main/region/backends/proxy-backend.js';
-import { Region } from '../../src/main/region/region.js';
-import { RegionWaitTimeoutError } from '../../src/main/region/region-errors.js';
 import { deferred } from '../helpers/pool-elements.js';
+import { type Backend, type BackendMutex, ENTRY_FORMAT_VERSION, MemoryBackend, type MutexLease, NO_VALUE, ProxyBackend, Region, RegionWaitTimeoutError } from '../../src/main/index.js';
 
 /** Lets every pending promise callback run (the store and the region await a few times each). */
 async function flushPromises(): Promise<void> {

@@ -1,9 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { NO_VALUE, type Backend, type BackendMutex } from '../../src/main/region/backend.js';
-import { MemoryBackend } from '../../src/main/region/backends/memory-backend.js';
-import { ProxyBackend } from '../../src/main/region/backends/proxy-backend.js';
-import { Region } from '../../src/main/region/region.js';
-import { CreatorResultError } from '../../src/main/region/region-errors.js';
+import { type Backend, type BackendMutex, CreatorResultError, MemoryBackend, NO_VALUE, ProxyBackend, Region } from '../../src/main/index.js';
 
 /** Records the order locks are asked for; every lock is free. */
 class RecordingLocks extends ProxyBackend {

@@ -1,7 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NO_VALUE } from '../../src/main/region/backend.js';
-import { MemoryBackend } from '../../src/main/region/backends/memory-backend.js';
-import { Region } from '../../src/main/region/region.js';
+import { MemoryBackend, NO_VALUE, Region } from '../../src/main/index.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_700_000_000_000 });

@@ -1,12 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import type { LarderError } from '../../src/main/core/errors.js';
-import type { CacherOptions } from '../../src/main/engine/options.js';
-import { connectCacher, type RemoteCacher } from '../../src/main/remote/connect-cacher.js';
-import { exposeCacher, type CacherExposure } from '../../src/main/remote/expose-cacher.js';
-import { MemoryBackend } from '../../src/main/region/backends/memory-backend.js';
-import { Region } from '../../src/main/region/region.js';
+import { Cacher, type CacherExposure, type CacherOptions, connectCacher, exposeCacher, type LarderError, MemoryBackend, Region, type RemoteCacher } from '../../src/main/index.js';
 
 // Both ends in this thread, over a real MessageChannel: the wire behaviour is the same, and
 // the owner's side can be inspected directly.

@@ -2,10 +2,10 @@ import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { expose, wrap } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { LarderError, QueueFullError, WriteFailedError } from '../../src/main/core/errors.js';
 import { installErrorTransfer, registerRemoteError, reviveError, serializeError } from '../../src/main/remote/remote-errors.js';
 import { LocalReadCache } from '../../src/main/remote/local-read-cache.js';
 import { systemTimers } from '../../src/main/core/timers.js';
+import { LarderError, QueueFullError, WriteFailedError } from '../../src/main/index.js';
 
 const roundTrip = (error: Error): Error => reviveError(structuredClone(serializeError(error)));
 

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import { exposeCacher, type CacherExposure } from '../../src/main/remote/expose-cacher.js';
 import { ClientThread, channel, type ClientError } from '../fixtures/remote-driver.js';
+import { Cacher, type CacherExposure, exposeCacher } from '../../src/main/index.js';
 
 const threads: ClientThread[] = [];
 const exposures: CacherExposure[] = [];

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import { CacherStoppedError, LarderError, QueueFullError } from '../../src/main/core/errors.js';
-import { connectCacher, type RemoteCacher } from '../../src/main/remote/connect-cacher.js';
 import { channel, startTsWorker } from '../fixtures/remote-driver.js';
+import { CacherStoppedError, connectCacher, LarderError, QueueFullError, type RemoteCacher } from '../../src/main/index.js';
 
 const workers: Worker[] = [];
 const clients: RemoteCacher[] = [];

@@ -1,9 +1,8 @@
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import type { LarderError } from '../../src/main/core/errors.js';
 import { hashKey, shardedPath } from '../../src/shared/key-hash.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher, type LarderError } from '../../src/main/index.js';
 
 async function storeWith(dir: string, entries: Record<string, unknown>): Promise<void> {
   const cache = await Cacher.open({ dir, store: 'files' });

@@ -14,15 +14,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LarderError } from '../../src/main/core/errors.js';
-import { LogStore } from '../../src/main/stores/log/log-store.js';
 import { WorkerPool } from '../../src/main/core/worker-pool.js';
-import { Cacher } from '../../src/main/engine/cacher.js';
 import { runChild } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { logContext } from '../fixtures/log-context.js';
 import { SYNC_EVERY, crashStream, crashValue, identify } from '../model/crash-stream.js';
 import { lcg } from '../model/engine-ops.js';
+import { Cacher, type LarderError, LogStore } from '../../src/main/index.js';
 
 const KILLS = Number(process.env.LARDER_CRASH_KILLS ?? 50);
 const LANES = 3;

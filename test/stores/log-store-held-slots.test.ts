@@ -5,9 +5,9 @@
  * — must leave the key readable from the store with its latest written value.
  */
 import { describe, expect, it } from 'vitest';
-import { LogStore } from '../../src/main/stores/log/log-store.js';
 import { manualClock, openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { LogStore } from '../../src/main/index.js';
 
 const value = (i: number, round = 0): string => `v${round}:${i}:${'x'.repeat(40)}`;
 

@@ -6,14 +6,13 @@
 import { appendFileSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LarderError } from '../../src/main/core/errors.js';
-import { LogStore } from '../../src/main/stores/log/log-store.js';
 import { WorkerPool } from '../../src/main/core/worker-pool.js';
 import { encodeRecord, RecordKind } from '../../src/shared/format/record.js';
 import { v8Codec } from '../../src/shared/codecs.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { logContext } from '../fixtures/log-context.js';
+import { type LarderError, LogStore } from '../../src/main/index.js';
 
 let pool: WorkerPool;
 beforeAll(() => {

@@ -7,10 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import { LogStore } from '../../src/main/stores/log/log-store.js';
 import { openCacher, runChild } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher, LogStore } from '../../src/main/index.js';
 
 describe('log store lock', () => {
   it('refuses a live second writer and lets it open read-only', async () => {

@@ -6,10 +6,9 @@
  * flight (never cached).
  */
 import { describe, expect, it } from 'vitest';
-import { Cacher } from '../../src/main/engine/cacher.js';
-import { LogStore } from '../../src/main/stores/log/log-store.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { Cacher, LogStore } from '../../src/main/index.js';
 
 /** Sizes that make records fall across 64 KiB boundaries, plus some bigger than half of it. */
 const valueOf = (i: number): string => `${i}:` + 'abcdefghij'.repeat(i % 17 === 0 ? 5_000 : 1 + ((i * 37) % 300));

@@ -7,12 +7,12 @@
 import { appendFileSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LogStore } from '../../src/main/stores/log/log-store.js';
 import { encodeRecord, RecordKind } from '../../src/shared/format/record.js';
 import { v8Codec } from '../../src/shared/codecs.js';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { sortedKeys } from '../fixtures/log-context.js';
+import { LogStore } from '../../src/main/index.js';
 
 const segments = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
 const hints = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith('.hint'));
