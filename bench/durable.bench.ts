@@ -8,7 +8,10 @@
  * event-loop delay p99/max, and this thread's longest GC pause and total GC time; then reopen +
  * read every key back (`log` store on a started pool, `read` per key; lmdb-js `open` + `get`).
  *
- *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--runs 3]
+ * `--values objects` writes pre-built object values `{ id, name, tags: [3 strings], body }` of
+ * about the same size instead of strings (DESIGN.md §7's second workload).
+ *
+ *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--values strings|objects] [--runs 3]
  *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb,map]
  *        [--settle 15] [--json]
  *
@@ -23,6 +26,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { parseArgs } from 'node:util';
+import { serialize } from 'node:v8';
 import { open as openLmdb } from 'lmdb';
 import { Bench } from 'tinybench';
 import { systemTimers } from '../src/main/core/timers.js';
@@ -34,6 +38,7 @@ const { values: args } = parseArgs({
   options: {
     entries: { type: 'string', default: '100000' },
     'value-size': { type: 'string', default: '1024' },
+    values: { type: 'string', default: 'strings' },
     runs: { type: 'string', default: '3' },
     'log-threads': { type: 'string', default: '1,2' },
     /** Also run larder `log` (1 thread) with this codec, e.g. msgpack (what lmdb-js encodes with). */
@@ -53,8 +58,14 @@ const logThreads = args['log-threads'].split(',').map(Number);
 const skip = new Set(args.skip.split(',').filter((s) => s !== ''));
 const settleMs = Number(args.settle) * 1000;
 const payload = 'x'.repeat(valueSize);
+if (args.values !== 'strings' && args.values !== 'objects') throw new TypeError(`--values must be strings or objects, received ${args.values}`);
+/** Objects are built before the clock starts (the issue's workload): 100k of them, ~1 KB each. */
+const objects =
+  args.values === 'objects'
+    ? Array.from({ length: entries }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['alpha', `t${i % 97}`, 'omega'], body: `${i}:${'y'.repeat(Math.max(0, valueSize - 124))}` }))
+    : undefined;
 /** A distinct value per key, as a real workload would have. */
-const valueOf = (i: number): string => `${i}:${payload}`;
+const valueOf = (i: number): string | object => (objects === undefined ? `${i}:${payload}` : (objects[i] as object));
 
 interface Figures {
   entriesPerSec: number;
@@ -151,15 +162,23 @@ async function lmdbRun(name: string): Promise<void> {
  * that all survive.
  */
 async function mapRun(name: string): Promise<void> {
-  const map = new Map<string, string>();
+  const map = new Map<string, unknown>();
   const scratch = Buffer.allocUnsafe(valueSize * 3 + 64);
+  let chunk: unknown[] = [];
   await measure(name, entries, async () => {
     for (let i = 0; i < entries; i++) {
       const value = valueOf(i);
-      scratch.write(value, 0, 'utf8');
+      // Encoding as a persisting cache must: strings to UTF-8, objects in one v8 serialization per chunk.
+      if (typeof value === 'string') scratch.write(value, 0, 'utf8');
+      else chunk.push(value);
       map.set(`key:${i}`, value);
-      if ((i & 1023) === 0) await yieldNow();
+      if ((i & 1023) === 0) {
+        if (chunk.length > 0) serialize(chunk);
+        chunk = [];
+        await yieldNow();
+      }
     }
+    if (chunk.length > 0) serialize(chunk);
   });
   map.clear();
 }
@@ -174,7 +193,8 @@ async function naiveRun(name: string): Promise<void> {
         while (next < naiveEntries) {
           const i = next++;
           const handle = await openFile(join(dir, `key-${i}`), 'w');
-          await handle.writeFile(valueOf(i));
+          const value = valueOf(i);
+          await handle.writeFile(typeof value === 'string' ? value : serialize(value));
           await handle.sync();
           await handle.close();
         }
@@ -228,7 +248,7 @@ const reopenTable = [...reopens].map(([name, list]) => ({
   'open ms': Number(median(list, (f) => f.openMs).toFixed(1)),
   [`read ${entries} keys ms`]: Number(median(list, (f) => f.readAllMs).toFixed(1)),
 }));
-const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, entries, valueSize, runs };
+const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, entries, valueSize, values: args.values, runs };
 if (args.json) console.log(JSON.stringify({ machine, writes: writeTable, reopen: reopenTable }, null, 2));
 else {
   console.log(machine);

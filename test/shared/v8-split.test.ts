@@ -1,0 +1,383 @@
+/**
+ * The writer thread cuts each object value's record bytes out of the batch's one
+ * `v8.serialize(array)` (src/shared/format/v8-split.ts) instead of decoding the array and
+ * serializing every value again. A cut is only taken where the scan proves it standalone; every
+ * value's bytes must still decode to what a value's own serialize/deserialize round trip gives.
+ */
+import { deserialize, serialize } from 'node:v8';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { v8Codec, utf8Codec } from '../../src/shared/codecs.js';
+import { RecordKind } from '../../src/shared/format/record.js';
+import { splitV8Array } from '../../src/shared/format/v8-split.js';
+import type { BatchColumns } from '../../src/shared/protocol.js';
+import { unpackValues } from '../../src/worker/unpack-values.js';
+
+const RUNS = Number(process.env.LARDER_SPLIT_RUNS ?? 3000);
+/** LARDER_SPLIT_NO_SHRINK=1: report the first failure at once (shrinking these values can take minutes). */
+const endOnFailure = process.env.LARDER_SPLIT_NO_SHRINK === '1';
+
+// --- values of every structured-clonable type -------------------------------------------------
+
+/** Any UTF-16 code units: two-byte strings, lone surrogates, Latin-1 (one-byte) text. */
+const anyString = fc.oneof(
+  fc.string(),
+  fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength: 12 }).map((units) => String.fromCharCode(...units)),
+  fc.array(fc.integer({ min: 0x80, max: 0xff }), { maxLength: 12 }).map((units) => String.fromCharCode(...units)),
+  fc.constantFrom('\ud800', '\udfff', 'a\ud83d', '😀', 'é', ''),
+);
+
+const number = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(-0, 0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53),
+);
+
+const TYPED = [
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+] as const;
+
+/** Buffers, every typed array and DataView, at odd offsets into a larger buffer too. */
+const view = fc
+  .tuple(fc.integer({ min: 0, max: TYPED.length + 1 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 255 }))
+  .map(([kind, offsetUnits, count, seed]) => {
+    if (kind === TYPED.length) return Buffer.from(Array.from({ length: count * 3 }, (_, i) => (seed + i * 31) & 255));
+    const typed = TYPED[kind];
+    const unit = typed?.BYTES_PER_ELEMENT ?? 1;
+    const Type = (typed ?? DataView) as unknown as new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView;
+    const bytes = new Uint8Array(unit * (offsetUnits + count + 1)).map((_, i) => (seed + i * 17) & 255);
+    return new Type(bytes.buffer, unit * offsetUnits, count);
+  });
+
+const arrayBuffer = fc.tuple(fc.uint8Array({ maxLength: 10 }), fc.boolean()).map(([bytes, resizable]) => {
+  // Resizable ArrayBuffers (V8's '~' tag) are in Node 20 but not in the ES2023 lib typings.
+  const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+  const buffer = resizable ? new Resizable(bytes.length, { maxByteLength: bytes.length + 8 }) : new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  return buffer;
+});
+
+const ERRORS = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError] as const;
+
+const regexp = fc
+  .tuple(fc.constantFrom('a+b', '^x$', '[\\u0100-\\uffff]+', 'é|ü', '\\d{2,}', '(?<n>z)', '☃'), fc.subarray(['d', 'g', 'i', 'm', 's', 'u', 'y']))
+  .map(([source, flags]) => new RegExp(source, flags.join('')));
+
+const boxed = fc.oneof(
+  fc.boolean().map((b) => Object(b) as object),
+  number.map((n) => Object(n) as object),
+  fc.bigInt().map((n) => Object(n) as object),
+  anyString.map((s) => Object(s) as object),
+);
+
+const leaf = fc.oneof(
+  anyString,
+  number,
+  fc.bigInt(),
+  fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.date({ noInvalidDate: true }),
+  regexp,
+  boxed,
+  view,
+  arrayBuffer,
+);
+
+const key = fc.oneof(anyString, fc.nat({ max: 50 }).map(String), fc.constantFrom('0', '4294967295', '-1', 'length'));
+
+const { value } = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.sparseArray(tie('value'), { maxLength: 8, maxNumElements: 3 }),
+    fc.array(fc.tuple(key, tie('value')), { maxLength: 5 }).map((entries) => Object.fromEntries(entries)),
+    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
+    fc.array(tie('value'), { maxLength: 4 }).map((items) => new Set(items)),
+    fc.tuple(fc.integer({ min: 0, max: ERRORS.length - 1 }), anyString, fc.option(tie('value'))).map(([kind, message, cause]) => {
+      const Type = ERRORS[kind] ?? Error;
+      return cause === null ? new Type(message) : new Type(message, { cause });
+    }),
+  ),
+}));
+
+/** Plain objects, arrays, Maps and Sets reachable from `roots`, in a fixed order. */
+function containers(roots: unknown[]): object[] {
+  const seen = new Set<object>();
+  const out: object[] = [];
+  const visit = (x: unknown): void => {
+    if (typeof x !== 'object' || x === null || seen.has(x)) return;
+    seen.add(x);
+    if (Array.isArray(x)) {
+      out.push(x);
+      x.forEach(visit);
+    } else if (x instanceof Map) {
+      out.push(x);
+      for (const [k, v] of x) (visit(k), visit(v));
+    } else if (x instanceof Set) {
+      out.push(x);
+      x.forEach(visit);
+    } else if (Object.getPrototypeOf(x) === Object.prototype) {
+      out.push(x);
+      Object.values(x).forEach(visit);
+    }
+  };
+  roots.forEach(visit);
+  return out;
+}
+
+/** Links object `to` into container `from`: shared references within and across elements, and cycles. */
+function link(from: object, to: object, name: string): void {
+  if (Array.isArray(from)) from.push(to);
+  else if (from instanceof Map) from.set(name, to);
+  else if (from instanceof Set) from.add(to);
+  else (from as Record<string, unknown>)[name] = to;
+}
+
+/** Batch elements, then extra references: an element repeated, objects shared or cyclic. */
+const batchValues = fc
+  .tuple(
+    fc.array(value, { minLength: 1, maxLength: 8 }),
+    fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('self', 'x', '7')), { maxLength: 3 }),
+    fc.array(fc.nat(), { maxLength: 2 }),
+  )
+  .map(([elements, links, repeats]) => {
+    const all = containers(elements);
+    if (all.length > 0) for (const [a, b, name] of links) link(all[a % all.length] as object, all[b % all.length] as object, name);
+    for (const r of repeats) elements.push(elements[r % elements.length]);
+    return { elements, linked: links.length > 0 && all.length > 0 || repeats.length > 0 };
+  });
+
+// --- the batch around them --------------------------------------------------------------------
+
+/** A packed batch as the caller's thread builds it: v8 puts in `packed`, deletes and UTF-8 strings between them. */
+function packedBatch(elements: unknown[], extras = true): BatchColumns {
+  const keys: string[] = [];
+  const kinds: number[] = [];
+  const codecs: number[] = [];
+  const text: Buffer[] = [];
+  const offsets: number[] = [];
+  let at = 0;
+  const push = (kind: number, codec: number, bytes: Buffer = Buffer.alloc(0)): void => {
+    keys.push(`k${keys.length}`);
+    kinds.push(kind);
+    codecs.push(codec);
+    offsets.push(at);
+    text.push(bytes);
+    at += bytes.length;
+  };
+  elements.forEach((_, i) => {
+    if (extras && i % 3 === 1) push(RecordKind.put, utf8Codec.id, Buffer.from(`text ${i} ☃`));
+    if (extras && i % 4 === 2) push(RecordKind.delete, v8Codec.id);
+    push(RecordKind.put, v8Codec.id);
+  });
+  offsets.push(at);
+  const n = keys.length;
+  return {
+    keys,
+    kinds: Uint8Array.from(kinds),
+    codecs: Uint8Array.from(codecs),
+    createdAt: new Float64Array(n).fill(1),
+    expiresAt: new Float64Array(n),
+    valueOffsets: Uint32Array.from(offsets),
+    values: Buffer.concat(text),
+    packed: serialize(elements),
+  };
+}
+
+/** Each v8 put's bytes after unpacking, in order; the other entries' bytes must be untouched. */
+function unpacked(batch: BatchColumns): Uint8Array[] {
+  const out = unpackValues(batch);
+  expect(out.packed).toBeUndefined();
+  const v8Values: Uint8Array[] = [];
+  for (let i = 0; i < out.keys.length; i++) {
+    const bytes = out.values.subarray(out.valueOffsets[i], out.valueOffsets[i + 1]);
+    const before = batch.values.subarray(batch.valueOffsets[i], batch.valueOffsets[i + 1]);
+    if (out.kinds[i] === RecordKind.put && out.codecs[i] === v8Codec.id) v8Values.push(bytes);
+    else expect(Buffer.from(bytes).equals(before)).toBe(true);
+  }
+  return v8Values;
+}
+
+/** `bytes` decode to what the element's own round trip gives: same re-serialization, deep-equal. */
+function expectSameValue(bytes: Uint8Array, element: unknown): void {
+  const expected = deserialize(serialize(element)) as unknown;
+  const actual = deserialize(bytes) as unknown;
+  // Re-serializing compares exactly: NaN, -0, sharing and cycles, property order, invalid dates.
+  expect(Buffer.from(serialize(actual)).equals(serialize(expected))).toBe(true);
+  expect(isDeepStrictEqual(actual, expected)).toBe(true);
+}
+
+describe('v8 split: each value cut from the packed array decodes as its own round trip', () => {
+  it(`holds for random batches of every structured-clonable type (${RUNS} runs)`, () => {
+    let cut = 0;
+    let fallback = 0;
+    fc.assert(
+      fc.property(batchValues, ({ elements }) => {
+        const batch = packedBatch(elements);
+        const split = splitV8Array(batch.packed as Uint8Array);
+        expect(split).toBeDefined();
+        for (let i = 0; i < elements.length; i++) {
+          if ((split?.ranges[2 * i] ?? -1) >= 0) cut++;
+          else fallback++;
+        }
+        const bytes = unpacked(batch);
+        expect(bytes).toHaveLength(elements.length);
+        elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+      }),
+      { numRuns: RUNS, endOnFailure },
+    );
+    // Both paths were exercised, the cut one most.
+    expect(cut).toBeGreaterThan(fallback);
+    expect(fallback).toBeGreaterThan(0);
+  });
+
+  it('cuts every element that holds no back-reference (the scan knows every tag Node writes)', () => {
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 8 }), (elements) => {
+        const packed = serialize(elements);
+        const split = splitV8Array(packed);
+        expect(split).toBeDefined();
+        elements.forEach((element, i) => {
+          if (!hasSharedObject(element)) expect(split?.ranges[2 * i], `element ${i}`).toBeGreaterThanOrEqual(0);
+        });
+      }),
+      { numRuns: Math.ceil(RUNS / 3), endOnFailure },
+    );
+  });
+
+  it('cuts the workload of the issue: 1000 objects { id, name, tags, body }', () => {
+    const elements = Array.from({ length: 1000 }, (_, id) => ({ id, name: `name ${id}`, tags: ['a', 'b', `t${id}`], body: 'é'.repeat(id % 7) + 'x'.repeat(900) }));
+    const split = splitV8Array(serialize(elements));
+    expect(split?.ranges.every((r) => r >= 0)).toBe(true);
+    const bytes = unpacked(packedBatch(elements, false));
+    elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+  });
+});
+
+/** True when some object is reachable twice from `root` (then its serialization holds a back-reference). */
+function hasSharedObject(root: unknown): boolean {
+  const seen = new Set<object>();
+  const visit = (x: unknown): boolean => {
+    if (typeof x !== 'object' || x === null) return false;
+    if (seen.has(x)) return true;
+    seen.add(x);
+    if (x instanceof Map) return [...x].some(([k, v]) => visit(k) || visit(v));
+    if (x instanceof Set) return [...x].some(visit);
+    if (x instanceof Error) return 'cause' in x && visit(x.cause);
+    if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof Date || x instanceof RegExp) return false;
+    return Object.values(x).some(visit);
+  };
+  return visit(root);
+}
+
+describe('v8 split: each reason to fall back', () => {
+  it('an object shared across elements: the later element falls back, the first is cut', () => {
+    const shared = { a: 1 };
+    const elements = [shared, { b: shared }, 3];
+    const split = splitV8Array(serialize(elements));
+    expect(split?.ranges[0]).toBeGreaterThanOrEqual(0);
+    expect(split?.ranges[2]).toBe(-1);
+    expect(split?.ranges[4]).toBeGreaterThanOrEqual(0);
+    const bytes = unpacked(packedBatch(elements));
+    elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+  });
+
+  it('the same element twice: the second is a back-reference and falls back', () => {
+    const o = { x: [1, 2] };
+    const elements = [o, o];
+    expect(Array.from(splitV8Array(serialize(elements))?.ranges ?? [])).toEqual([expect.any(Number), expect.any(Number), -1, -1]);
+    const bytes = unpacked(packedBatch(elements));
+    elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+  });
+
+  it('a cycle or a shared object within one element falls back', () => {
+    const cyclic: Record<string, unknown> = { n: 1 };
+    cyclic.self = cyclic;
+    const leafObject = new Date(5);
+    const sharedInside = { a: leafObject, b: leafObject };
+    const elements = [cyclic, sharedInside, 'plain'];
+    const split = splitV8Array(serialize(elements));
+    expect(split?.ranges[0]).toBe(-1);
+    expect(split?.ranges[2]).toBe(-1);
+    expect(split?.ranges[4]).toBeGreaterThanOrEqual(0);
+    const bytes = unpacked(packedBatch(elements));
+    elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+  });
+
+  it('a layout the scan does not know (an ArrayBufferView in V8\'s own encoding): that element and all later ones fall back', () => {
+    // [new Uint8Array([1, 2]) as V8 writes it without Node's host objects, 1, { a: 2 }]
+    const packed = Buffer.concat([
+      Buffer.from([0xff, 0x0f, 0x41, 0x04, 0x49, 0x0a]),
+      Buffer.from([0x42, 0x02, 0x01, 0x02, 0x56, 0x42, 0x00, 0x02, 0x00]),
+      Buffer.from([0x49, 0x02, 0x6f, 0x22, 0x01, 0x61, 0x49, 0x04, 0x7b, 0x01, 0x24, 0x00, 0x04]),
+    ]);
+    const elements = deserialize(packed) as unknown[];
+    expect(elements).toEqual([5, new Uint8Array([1, 2]), 1, { a: 2 }]);
+    expect(Array.from(splitV8Array(packed)?.ranges ?? []).map((r) => r >= 0)).toEqual([true, true, false, false, false, false, false, false]);
+    const batch = { ...packedBatch(elements), packed };
+    const bytes = unpacked(batch);
+    elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+  });
+
+  it('an unknown tag stops the scan at that element; the earlier ones are still cut', () => {
+    const packed = Buffer.from(serialize([1, { a: 2 }, 3]));
+    const at = packed.indexOf(0x6f); // 'o' → 'p' (a shared object: not something we write)
+    packed[at] = 0x70;
+    expect(Array.from(splitV8Array(packed)?.ranges ?? []).map((r) => r >= 0)).toEqual([true, true, false, false, false, false]);
+  });
+
+  it('a hole at the top level (never written by the engine) falls back to undefined', () => {
+    // A dense array with a hole, as V8 writes a holey array that is not sparse enough for 'a'.
+    const packed = Buffer.from([0xff, 0x0f, 0x41, 0x03, 0x49, 0x02, 0x2d, 0x49, 0x06, 0x24, 0x00, 0x03]);
+    const elements = deserialize(packed) as unknown[];
+    expect(Array.from(splitV8Array(packed)?.ranges ?? []).map((r) => r >= 0)).toEqual([true, true, false, false, true, true]);
+    const bytes = unpacked({ ...packedBatch([1, undefined, 3]), packed });
+    [1, undefined, 3].forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+    expect(elements).toHaveLength(3);
+  });
+
+  it('not a dense array (sparse), extra array properties, another format version, a truncated or trailing buffer: no split at all', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = [1, , 3];
+    expect(serialize(sparse)[2]).toBe(0x61);
+    expect(splitV8Array(serialize(sparse))).toBeUndefined();
+
+    const withProperty = Object.assign([1, { a: 1 }], { extra: true });
+    expect(splitV8Array(serialize(withProperty))).toBeUndefined();
+    const bytes = unpacked(packedBatch(withProperty as unknown[]));
+    [1, { a: 1 }].forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+
+    const newer = Buffer.from(serialize([1, 2]));
+    newer[1] = 16;
+    expect(splitV8Array(newer)).toBeUndefined();
+
+    const whole = serialize([1, 'two', { three: 3 }]);
+    for (let cut = 0; cut < whole.length; cut++) {
+      const split = splitV8Array(whole.subarray(0, cut));
+      // A truncated buffer is either refused, or ends inside an element the scan could not finish.
+      if (split !== undefined) expect(split.ranges.at(-1)).toBe(-1);
+    }
+    expect(splitV8Array(Buffer.concat([whole, Buffer.from([0x5f])]))).toBeUndefined();
+    expect(splitV8Array(new Uint8Array(0))).toBeUndefined();
+  });
+
+  it('a packed array with more elements than v8 puts keeps the old meaning (the first ones, in order)', () => {
+    const batch = packedBatch([{ a: 1 }, { b: 2 }], false);
+    batch.packed = serialize([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    const bytes = unpacked(batch);
+    expect(bytes.map((b) => deserialize(b) as unknown)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it('two-byte strings keep their padding and decode unaligned', () => {
+    const elements = ['ab', 'x☃', { k: 'é☃' }, ['☃☃', 1], new Map([['☃', 'ü']])].map((v) => (typeof v === 'string' ? { v } : v));
+    const split = splitV8Array(serialize(elements));
+    expect(split?.ranges.every((r) => r >= 0)).toBe(true);
+    const bytes = unpacked(packedBatch(elements));
+    elements.forEach((element, i) => expectSameValue(bytes[i] as Uint8Array, element));
+  });
+});
