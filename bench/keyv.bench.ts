@@ -16,8 +16,7 @@
  * phase: entries/s, main-thread µs per entry (event-loop utilisation × wall time / entries),
  * event-loop delay p99 and max.
  *
- * `@keyv/sqlite` is not compared: it is not installed, because its sqlite3 dependency builds a
- * native module in an install script and npm 11 does not run install scripts here.
+ * `@keyv/sqlite` is not compared yet: it is not a dependency of this repository.
  *
  *   node --import tsx bench/keyv.bench.ts [--entries 100000] [--value-size 1024] [--settle 10] [--json]
  */
@@ -184,7 +183,7 @@ function report(all: Row[]): string {
     '',
     'Write: until durable (larder: sync() resolved, fsynced; keyv-file: the JSON file rewritten, not fsynced).',
     'Get: after reopening the store, every key once, awaited one by one (the native API reads synchronously), yielding every 1024 reads.',
-    '@keyv/sqlite: not installed (its sqlite3 native build needs an install script; npm 11 blocks those here), so not compared.',
+    '@keyv/sqlite: not a dependency of this repository yet, so not compared.',
   ];
   return lines.join('\n');
 }
