@@ -84,11 +84,15 @@ export class CacheModel {
     state.since = [];
   }
 
-  /** `discard()`: a key written since the last barrier now holds its durable value or any write since. */
+  /**
+   * `discard()`: a key written since the last barrier now holds its durable value or any write
+   * since. Memory falls back to the store, so in a cache that persists nothing the key may be
+   * gone (its one entry carried the discarded write).
+   */
   discarded(): void {
     for (const state of this.#keys.values()) {
       if (state.since.length === 0) continue;
-      state.now = unique([...state.durable, ...state.since]);
+      state.now = unique([...state.durable, ...state.since, ...(this.#options.persistent ? [] : [MISS as Possible])]);
       state.durable = state.now;
       state.since = [];
       state.settled = false;

@@ -13,7 +13,9 @@ import { createClient } from 'redis';
 import { describe, it } from 'vitest';
 import { LogStore, RedisStore, FilesStore } from '../../src/main/index.js';
 import { describeRedis, REDIS_URL } from '../fixtures/redis-harness.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { opArbitrary } from './engine-ops.js';
 import { EngineRun, type EngineConfig, type StoreUnderTest } from './engine-runner.js';
 
@@ -56,6 +58,9 @@ async function check(store: () => Under, expiry: boolean, runs: number): Promise
 
 type Under = StoreUnderTest & { cleanup?: () => Promise<void> };
 
+/** A directory of one sequence's own, removed when the sequence ends (thousands of runs must not pile up for one cleanup). */
+const runDir = (prefix: string): string => mkdtempSync(join(tmpdir(), prefix));
+
 describe('the engine against a model', () => {
   it(`memory store: ${RUNS} random sequences`, async () => {
     await check((): Under => ({ name: 'memory', persistent: false, asyncReads: false, make: () => 'memory' }), true, RUNS);
@@ -63,16 +68,16 @@ describe('the engine against a model', () => {
 
   it(`files store: ${RUNS} random sequences`, async () => {
     await check(() => {
-      const dir = tempDir('larder-model-files-');
-      return { name: 'files', persistent: true, asyncReads: false, dir, make: () => new FilesStore(dir) } satisfies Under;
+      const dir = runDir('larder-model-files-');
+      return { name: 'files', persistent: true, asyncReads: false, dir, make: () => new FilesStore(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) } satisfies Under;
     }, true, RUNS);
   }, TIMEOUT);
 
   it(`log store: ${RUNS} random sequences (small segments, eager compaction)`, async () => {
     await check(() => {
-      const dir = tempDir('larder-model-log-');
+      const dir = runDir('larder-model-log-');
       const make = () => new LogStore(dir, { segmentSize: 256 * 1024, compactMinBytes: 64 * 1024, compactRatio: 0.3 });
-      return { name: 'log', persistent: true, asyncReads: false, dir, make } satisfies Under;
+      return { name: 'log', persistent: true, asyncReads: false, dir, make, cleanup: async () => rmSync(dir, { recursive: true, force: true }) } satisfies Under;
     }, true, RUNS);
   }, TIMEOUT);
 });
