@@ -60,7 +60,7 @@ export type StoreTarget = FilesTarget | LogTarget | RedisTarget;
  *
  * With the v8 codec the caller's thread writes string values as UTF-8 into `values` (codec
  * `utf8`) and sends the others as `packed`, one `v8.serialize` of their array (their ranges in
- * `values` are empty); the worker encodes those one by one into `values`/`valueOffsets` before
+ * `values` are empty); the worker cuts each one out of it into `values`/`valueOffsets` before
  * any writer runs (src/worker/unpack-values.ts, src/main/batch-encoder.ts).
  */
 export interface BatchColumns {
@@ -71,7 +71,7 @@ export interface BatchColumns {
   expiresAt: Float64Array;
   valueOffsets: Uint32Array;
   values: Uint8Array;
-  /** v8 serialization of the array of the non-string values, in entry order, still to be encoded one by one. */
+  /** v8 serialization of the array of the non-string values, in entry order, still to be cut into one record value each (src/worker/unpack-values.ts). */
   packed?: Uint8Array;
 }
 

@@ -8,7 +8,8 @@
  *   (`node --import tsx bench/encode.bench.ts`, fresh cons strings): on the caller's thread the
  *   UTF-8 write ≈ 0.3–0.4 µs (0.1 for flat strings), one serialization of the array 0.6–0.9, a
  *   `serialize` call per value 1.8–3 (the per-call wrapper dominates); in the worker the UTF-8
- *   bytes cost nothing more, while deserializing the array and serializing each value costs 2–3.
+ *   bytes cost nothing more, and each other value is cut out of the array's serialization as it
+ *   stands (src/shared/format/v8-split.ts: ~0.5 µs per value, bench/unpack.bench.ts).
  * - encoded (any other codec, or a store that needs byte sizes up front): each value encoded
  *   here, laid end to end in one transferred buffer.
  *
