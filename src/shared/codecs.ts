@@ -2,7 +2,7 @@
  * Codecs turn values into bytes and back. Every record carries its codec's id, so a store
  * written with one codec and read with another fails clearly instead of decoding garbage.
  *
- * Where encoding runs (src/main/batch-encoder.ts): with the v8 codec, strings become UTF-8 on the
+ * Where encoding runs (src/main/engine/batch-builder.ts): with the v8 codec, strings become UTF-8 on the
  * caller's thread and other values are serialized once per batch there and encoded one by one in
  * the worker; any other codec encodes each value on the caller's thread. Either way a value that
  * cannot be encoded is reported with its key before anything is written.

@@ -32,7 +32,7 @@ export interface LogTarget {
   cursor: SharedArrayBuffer;
 }
 
-/** A batch for the `redis` store, written over the writing thread's own connection (src/worker/redis-writer.ts). */
+/** A batch for the `redis` store, written over the writing thread's own connection (src/worker/redis/redis-writer.ts). */
 export interface RedisTarget {
   kind: 'redis';
   /** redis[s]://[[user]:password@]host[:port][/db]: auth and TLS come from the URL. */
@@ -61,7 +61,7 @@ export type StoreTarget = FilesTarget | LogTarget | RedisTarget;
  * With the v8 codec the caller's thread writes string values as UTF-8 into `values` (codec
  * `utf8`) and sends the others as `packed`, one `v8.serialize` of their array (their ranges in
  * `values` are empty); the worker cuts each one out of it into `values`/`valueOffsets` before
- * any writer runs (src/worker/unpack-values.ts, src/main/batch-encoder.ts).
+ * any writer runs (src/worker/unpack-values.ts, src/main/engine/batch-builder.ts).
  */
 export interface BatchColumns {
   keys: string[];
@@ -123,7 +123,7 @@ export interface LogProblem {
   reason: string;
 }
 
-/** Maintenance work of the `log` store, run in a worker (see src/worker/log-jobs.ts). */
+/** Maintenance work of the `log` store, run in a worker (see src/worker/log/log-jobs.ts). */
 export type LogJob =
   /** Index one segment at open: from its hint when valid, else by a scan (then cut a torn tail, write a hint). */
   | { job: 'open'; dir: string; segment: string; repair: boolean; fileMode: number }

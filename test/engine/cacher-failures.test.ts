@@ -5,7 +5,7 @@ import { nextError, openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { Cacher, type LarderError, type WriteFailedError } from '../../src/main/index.js';
 
-// Faults are read by each worker when it starts (src/worker/fs-layer.ts); the pool starts on
+// Faults are read by each worker when it starts (src/shared/fs/fs-layer.ts); the pool starts on
 // the first flush, so the variable only needs to be set until then.
 afterEach(() => {
   delete process.env.LARDER_FAULTS;

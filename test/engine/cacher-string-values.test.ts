@@ -1,6 +1,6 @@
 /**
  * With the v8 codec, strings skip serialization: the caller's thread writes them as UTF-8 into
- * the batch and the record says `utf8` (src/main/batch-encoder.ts). Every value must still come
+ * the batch and the record says `utf8` (src/main/engine/batch-builder.ts). Every value must still come
  * back exactly as it went in — the same type, the same code units — whatever the batch mixes,
  * and a string UTF-8 cannot carry (a lone surrogate) must take the v8 path instead.
  */

@@ -1,5 +1,5 @@
 /**
- * The writers' own Redis connection (src/worker/resp-pipe.ts), against a fake server that
+ * The writers' own Redis connection (src/worker/redis/resp-pipe.ts), against a fake server that
  * records what it receives and answers exactly as scripted — in one-byte chunks, to prove
  * replies are put together across reads, and with the failures a real server can produce.
  */

@@ -2,7 +2,7 @@
  * The `redis` store's write side: one encoded batch becomes one pipeline — `SET key record [PX ttl]`
  * per put (the value framed and checksummed like a disk record), `UNLINK key` per delete, then one
  * `PUBLISH` naming the batch's keys so other processes drop their memory copies — built as one
- * buffer of RESP and sent over this thread's own connection (src/worker/resp-pipe.ts). Failures
+ * buffer of RESP and sent over this thread's own connection (src/worker/redis/resp-pipe.ts). Failures
  * come back per entry as plain data with a stable code (ECONNREFUSED, ETIMEDOUT, OOM, READONLY…),
  * for the engine to keep the entries queued and retry.
  */

@@ -12,7 +12,7 @@
  * segment. Values arrive as the engine's batch encoder made them (strings already UTF-8, other
  * values in one serialization per batch, encoded in the worker). A crash can leave a reserved
  * range unwritten (a stretch of zeros) or half written; scans skip both. See
- * src/worker/log-format.ts for the files, src/worker/log-scan.ts for recovery.
+ * src/shared/format/log-format.ts for the files, src/worker/log/log-scan.ts for recovery.
  */
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync } from 'node:fs';

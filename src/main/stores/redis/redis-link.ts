@@ -1,6 +1,6 @@
 /**
  * One node-redis connection as the `redis` store uses it on the caller's thread (reads, locks,
- * pub/sub; the writer threads send batches over src/worker/resp-pipe.ts):
+ * pub/sub; the writer threads send batches over src/worker/redis/resp-pipe.ts):
  * reconnects forever with capped, jittered backoff; never queues commands while offline (a write
  * the server cannot take must come back to the engine as a failure it retries, not sit in a
  * client buffer no one can see).
