@@ -133,6 +133,8 @@ export type LogJob =
   | { job: 'compact-copy'; dir: string; segment: string; output: string; position: number; offsets: Float64Array; sizes: Uint32Array; fileMode: number }
   /** Cut `output` to `size`, make it durable, give it a hint, rename it to `final`: the compaction's commit point. */
   | { job: 'compact-commit'; dir: string; output: string; final: string; size: number; durability: Durability; fileMode: number }
+  /** Cut `segment` to `size` and make it durable: the commit point of live records appended to it by a compaction (see log-store.ts). */
+  | { job: 'compact-cut'; dir: string; segment: string; size: number; durability: Durability }
   /** Remove segments (and their hints) no read uses any more. */
   | { job: 'remove'; dir: string; segments: string[]; durability: Durability }
   /** Check every record of a segment. */

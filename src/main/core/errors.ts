@@ -44,6 +44,7 @@ export type ErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_MISSING'
   | 'ERR_STORE_READ_ONLY'
+  | 'ERR_DISK_FULL'
   | 'ERR_SYNC_TIMEOUT'
   | 'ERR_UNKNOWN_CACHE'
   | 'ERR_USAGE'

@@ -372,6 +372,12 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
    * A durability barrier: resolves when every write accepted before the call is durable (per
    * `durability`). Rejects on a write failure or after `timeout` with a coded error naming the
    * pending keys; the writes stay queued either way. While paused it waits for `resume()`.
+   *
+   * Called while writes are failing (an earlier failure is being retried, e.g. ENOSPC), it does
+   * not reject for that failure: it waits through the retries and resolves once they land (space
+   * freed just before the call is enough), or rejects on `timeout` with `ERR_SYNC_TIMEOUT` whose
+   * `cause` is the last write error. Called while no write is failing, it rejects at the first
+   * failure of a write it waits for (`ERR_WRITE_FAILED`).
    */
   async sync(options?: WaitOptions): Promise<void> {
     if (!this.#open && this.#lifecycle !== 'stopping') throw new CacherStoppedError('sync');
@@ -884,7 +890,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
           : new WriteFailedError(entries.map((e) => e.key), failure, batchError === undefined ? undefined : { cause: batchError });
       error.keys = entries.map((e) => e.key);
       for (const entry of entries) failWaiters(entry, error);
-      for (const from of since) this.#barriers.failed(from, error);
+      for (const from of since) this.#barriers.retrying(from, error);
       this.#report(error);
     }
   }

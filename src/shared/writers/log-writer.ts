@@ -31,10 +31,12 @@ const open = new Map<string, Descriptor>();
 
 /** A descriptor for the segment, created if missing; a new segment's directory entry is made durable first. */
 function segmentFd(path: string, target: LogTarget): Descriptor {
+  // A cached descriptor of a file since deleted (clear(), a compaction) would write into nothing,
+  // and keeps the file's space allocated: on a full disk the space compaction freed stays taken
+  // until the descriptor closes. One fstat per cached segment per batch (MAX_OPEN of them).
+  for (const [other, descriptor] of open) if (fstatSync(descriptor.fd).nlink === 0) forget(other);
   const cached = open.get(path);
-  // A cached descriptor of a file since deleted (clear(), a compaction) would write into nothing.
-  if (cached !== undefined && fstatSync(cached.fd).nlink > 0) return cached;
-  if (cached !== undefined) forget(path);
+  if (cached !== undefined) return cached;
   const fd = openForWrite(path, target.fileMode);
   try {
     if (target.durability === 'fsync') fsyncDir(target.dir);
@@ -60,6 +62,14 @@ export function openForWrite(path: string, mode: number): number {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return fsLayer.openSync(path, 'r+'); // another thread created it first
+  }
+}
+
+/** Segments removed from disk: this thread closes its descriptors of them so their space is freed. */
+export function forgetSegments(paths: readonly string[]): void {
+  for (const path of paths) {
+    forget(path);
+    segmentLogs.delete(path);
   }
 }
 

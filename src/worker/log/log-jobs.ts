@@ -12,7 +12,7 @@ import { writeFileAtomicSync } from '../../shared/fs/atomic-write.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../../shared/fs/fs-layer.js';
 import { columnsToChunk, decodeHint, encodeHint, hintName } from '../../shared/format/log-format.js';
 import { FileWindow, scanSegmentFd, scanSegmentFile } from './log-scan.js';
-import { openForWrite, takeSegmentLog } from '../../shared/writers/log-writer.js';
+import { forgetSegments, openForWrite, takeSegmentLog } from '../../shared/writers/log-writer.js';
 
 const COPY_BUFFER = 4 * 1024 * 1024;
 
@@ -36,18 +36,29 @@ function runJob(job: LogJob): LogJobResult {
       const size = statSync(path).size;
       const written = takeSegmentLog(path, size);
       if (written !== undefined) {
-        writeHint(job.dir, job.segment, columnsToChunk(written), size, job.fileMode);
+        tryWriteHint(job.dir, job.segment, columnsToChunk(written), size, job.fileMode);
         return { problems: [], size };
       }
       const scan = scanSegmentFile(path);
-      writeHint(job.dir, job.segment, columnsToChunk(scan.records), scan.fileSize, job.fileMode);
+      tryWriteHint(job.dir, job.segment, columnsToChunk(scan.records), scan.fileSize, job.fileMode);
       return { problems: scan.problems, size: scan.fileSize };
     }
     case 'compact-copy':
       return copyLive(job.dir, job.segment, job.output, job.position, job.offsets, job.sizes, job.fileMode);
     case 'compact-commit':
       return commit(job.dir, job.output, job.final, job.size, job.durability === 'fsync', job.fileMode);
+    case 'compact-cut': {
+      const fd = fsLayer.openSync(join(job.dir, job.segment), 'r+');
+      try {
+        fsLayer.ftruncateSync(fd, job.size);
+        if (job.durability === 'fsync') fsLayer.fsyncSync(fd);
+      } finally {
+        fsLayer.closeSync(fd);
+      }
+      return { size: job.size };
+    }
     case 'remove':
+      forgetSegments(job.segments.map((segment) => join(job.dir, segment)));
       for (const segment of job.segments) {
         unlinkIfPresent(join(job.dir, segment));
         unlinkIfPresent(join(job.dir, hintName(segment)));
@@ -82,20 +93,24 @@ function openSegment(dir: string, segment: string, repair: boolean, fileMode: nu
       fsLayer.ftruncateSync(fd, scan.validEnd);
       fsLayer.fsyncSync(fd);
     }
-    try {
-      writeHint(dir, segment, chunk, scan.validEnd, fileMode);
-    } catch {
-      // A hint only speeds up the next open; failing to write one (ENOSPC) must not fail this one.
-    }
+    tryWriteHint(dir, segment, chunk, scan.validEnd, fileMode);
     return { chunk, size: scan.validEnd, problems: scan.problems };
   } finally {
     fsLayer.closeSync(fd);
   }
 }
 
-/** Hints are an optimisation guarded by their own checksum: no fsync, a lost or torn one means a scan. */
-function writeHint(dir: string, segment: string, chunk: LogIndexChunk, segmentSize: number, fileMode: number): void {
-  writeFileAtomicSync(join(dir, hintName(segment)), [encodeHint(chunk, segmentSize)], { mode: fileMode, fsync: false });
+/**
+ * Hints are an optimisation guarded by their own checksum: no fsync, a lost or torn one means a
+ * scan. So failing to write one (ENOSPC on a full disk) must fail neither an open, nor a seal,
+ * nor the commit of a compaction that is freeing space.
+ */
+function tryWriteHint(dir: string, segment: string, chunk: LogIndexChunk, segmentSize: number, fileMode: number): void {
+  try {
+    writeFileAtomicSync(join(dir, hintName(segment)), [encodeHint(chunk, segmentSize)], { mode: fileMode, fsync: false });
+  } catch {
+    // the next open scans the segment instead
+  }
 }
 
 function copyLive(dir: string, segment: string, output: string, position: number, offsets: Float64Array, sizes: Uint32Array, fileMode: number): LogJobResult {
@@ -149,7 +164,7 @@ function commit(dir: string, output: string, final: string, size: number, fsync:
     fsLayer.ftruncateSync(fd, size);
     if (fsync) fsLayer.fsyncSync(fd);
     const scan = scanSegmentFd(fd);
-    writeHint(dir, final, columnsToChunk(scan.records), scan.fileSize, fileMode);
+    tryWriteHint(dir, final, columnsToChunk(scan.records), scan.fileSize, fileMode);
     fsLayer.renameSync(from, join(dir, final));
     if (fsync) fsyncDir(dir);
     return { size: scan.fileSize, problems: scan.problems };

@@ -24,4 +24,11 @@ export class StoreIoError extends LarderError {
   }
 }
 
-registerError(StoreReadOnlyError, StoreIoError);
+/** A write refused because the store is at its `maxDiskBytes` budget and its `diskPolicy` is `'none'`. */
+export class DiskFullError extends LarderError {
+  constructor(dir: string, maxDiskBytes: number) {
+    super('ERR_DISK_FULL', `store ${dir} is at its maxDiskBytes budget of ${maxDiskBytes} bytes (diskPolicy 'none'): write refused; delete keys to make room`);
+  }
+}
+
+registerError(StoreReadOnlyError, StoreIoError, DiskFullError);

@@ -34,6 +34,9 @@ export class LogIndex {
   #offset = new Float64Array(INITIAL_CAPACITY);
   #size = new Uint32Array(INITIAL_CAPACITY);
   #expiresAt = new Float64Array(INITIAL_CAPACITY);
+  /** When each slot's record was stored, or (after `touch`) last read: the order of a disk budget's evictions. */
+  #tick = new Float64Array(INITIAL_CAPACITY);
+  #clock = 0;
   #free: number[] = [];
   #next = 0;
   /** Live bytes by segment number (segment numbers are small and dense: an array beats a Map here). */
@@ -70,6 +73,26 @@ export class LogIndex {
 
   expiresAtOf(slot: number): number {
     return this.#expiresAt[slot] as number;
+  }
+
+  /** When the slot's record was stored or last touched (larger is more recent). */
+  tickOf(slot: number): number {
+    return this.#tick[slot] as number;
+  }
+
+  /** The slot's key was used (read): it becomes the most recent. */
+  touch(slot: number): void {
+    this.#tick[slot] = ++this.#clock;
+  }
+
+  /** Compaction moved `key`'s record: same record, same size, same tick; only where it lies. */
+  relocate(key: string, segment: number, offset: number): void {
+    const slot = this.slot(key);
+    if (slot === undefined) return;
+    this.#addLive(this.#segment[slot] as number, -(this.#size[slot] as number));
+    this.#segment[slot] = segment;
+    this.#offset[slot] = offset;
+    this.#addLive(segment, this.#size[slot] as number);
   }
 
   /** Whether `key` is still at exactly this location (compaction moves only records nobody replaced). */
@@ -170,6 +193,7 @@ export class LogIndex {
     this.#slots.clear();
     this.#free = [];
     this.#next = 0;
+    this.#clock = 0;
     this.#live = [];
   }
 
@@ -178,6 +202,7 @@ export class LogIndex {
     this.#offset[slot] = offset;
     this.#size[slot] = size;
     this.#expiresAt[slot] = expiresAt;
+    this.#tick[slot] = ++this.#clock;
     this.#addLive(segment, size);
   }
 
@@ -205,6 +230,7 @@ export class LogIndex {
       this.#offset = grow(this.#offset, new Float64Array(capacity));
       this.#size = grow(this.#size, new Uint32Array(capacity));
       this.#expiresAt = grow(this.#expiresAt, new Float64Array(capacity));
+      this.#tick = grow(this.#tick, new Float64Array(capacity));
     }
     this.#holders.push(undefined); // kept dense: one element per slot ever allocated
     return this.#next++;

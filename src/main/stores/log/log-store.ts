@@ -14,8 +14,9 @@
  * range unwritten (a stretch of zeros) or half written; scans skip both. See
  * src/shared/format/log-format.ts for the files, src/worker/log/log-scan.ts for recovery.
  */
+import { EventEmitter } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { unlessMissingAsync } from '../../../shared/fs/unless-missing.js';
@@ -38,7 +39,7 @@ import { CorruptRecordError } from '../../core/errors.js';
 import { positiveInteger, rejectUnknown, show } from '../../core/validate.js';
 import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from '../engine-store.js';
 import { LogIndex } from './log-index.js';
-import { StoreIoError, StoreReadOnlyError } from './log-errors.js';
+import { DiskFullError, StoreIoError, StoreReadOnlyError } from './log-errors.js';
 import { readStoredEntry } from '../record-reader.js';
 import { RecordWindow } from './record-window.js';
 import { StoreLock } from './store-lock.js';
@@ -59,7 +60,51 @@ export interface LogStoreOptions {
   compactMinBytes?: number;
   /** false: compaction runs only when `compact()` is called. @default true */
   autoCompact?: boolean;
+  /**
+   * A budget for the store's files (live and dead bytes). When live bytes pass half of it,
+   * expired records are evicted, then records by `diskPolicy`, down to two fifths of it; dead
+   * bytes are compacted away whenever the files pass half of it plus a segment, and while they
+   * are over it, batches wait for that compaction. Files stay within the budget plus
+   * a headroom of two segments (segments are at most a sixteenth of the budget) and the batches
+   * in flight: the active segment fills while compaction runs, and compaction needs room for
+   * one segment's live bytes. Requires `autoCompact`. @default Infinity (no budget)
+   */
+  maxDiskBytes?: number;
+  /**
+   * What makes room under `maxDiskBytes`: `'lrs'` evicts the least recently stored keys, `'lru'`
+   * the least recently used (stored, or read from disk: reads served from the engine's memory do
+   * not reach the store), `'none'` evicts nothing and refuses a batch that would take live bytes
+   * past half the budget with `ERR_DISK_FULL` (reported as the `osCode` of `ERR_WRITE_FAILED`; its
+   * writes stay queued and are retried; a batch whose deletes free what it adds passes). An evicted key is
+   * gone from the index and the engine's memory at once, and from disk at the next compaction;
+   * each eviction is counted in `stats().evictions` and emitted as `'evict'` ({ keys, bytes, reason }).
+   * @default 'lrs'
+   */
+  diskPolicy?: DiskPolicy;
 }
+
+export type DiskPolicy = 'lrs' | 'lru' | 'none';
+
+/** What `stats()` adds for the disk budget. */
+export interface LogBudgetStats {
+  /** The `maxDiskBytes` option (Infinity: no budget). */
+  maxDiskBytes: number;
+  /** Keys evicted to keep within it since open. */
+  evictions: number;
+}
+
+/** The `'evict'` event of a LogStore with a `maxDiskBytes` budget. */
+export interface EvictInfo {
+  keys: string[];
+  bytes: number;
+  /** Expired records go first; then the policy's order. */
+  reason: 'expired' | 'lrs' | 'lru';
+}
+
+/** Evictions start when live bytes pass this share of `maxDiskBytes`… */
+const EVICT_ABOVE = 0.5;
+/** …and go down to this one, so they come in bulk, not one per batch. */
+const EVICT_TO = 0.4;
 
 const logDefaults = Object.freeze({
   readOnly: false,
@@ -67,6 +112,8 @@ const logDefaults = Object.freeze({
   compactRatio: 0.5,
   compactMinBytes: 16 * 1024 * 1024,
   autoCompact: true,
+  maxDiskBytes: Number.POSITIVE_INFINITY,
+  diskPolicy: 'lrs' as DiskPolicy,
 });
 const LOG_OPTIONS: ReadonlySet<string> = new Set(Object.keys(logDefaults));
 
@@ -88,7 +135,7 @@ interface Segment extends SegmentId {
   cursor: BigInt64Array | undefined;
 }
 
-export class LogStore implements EngineStore {
+export class LogStore extends EventEmitter implements EngineStore {
   readonly kind = 'log';
   readonly persistent = true;
   /** Non-string values arrive as one serialization per batch; the worker encodes them. */
@@ -99,6 +146,11 @@ export class LogStore implements EngineStore {
   readonly compactRatio: number;
   readonly compactMinBytes: number;
   readonly autoCompact: boolean;
+  readonly maxDiskBytes: number;
+  readonly diskPolicy: DiskPolicy;
+  #evictions = 0;
+  /** Value bytes of the batches posted and not landed yet ('none' counts them against the budget). */
+  #pendingBytes = 0;
   #context: StoreContext | undefined;
   #index = new LogIndex();
   #window = new RecordWindow<Segment>();
@@ -111,6 +163,10 @@ export class LogStore implements EngineStore {
   #compacting: Promise<CompactReport> | undefined;
   #compactions = 0;
   #closing = false;
+  /** A batch failed with ENOSPC since the last compaction started: compact whatever is dead. */
+  #diskFull = false;
+  /** `segmentSize`, or less on a small filesystem (see #open). */
+  #segmentLimit: number;
 
   constructor(dir: string, options: LogStoreOptions = {}) {
     if (typeof dir !== 'string' || dir === '') throw new TypeError(`dir must be a non-empty string, received ${show(dir)}`);
@@ -123,12 +179,21 @@ export class LogStore implements EngineStore {
     if (typeof o.compactRatio !== 'number' || !(o.compactRatio > 0 && o.compactRatio <= 1)) {
       throw new RangeError(`compactRatio must be a number above 0 and at most 1, received ${show(o.compactRatio)}`);
     }
+    if (o.maxDiskBytes !== Number.POSITIVE_INFINITY) {
+      positiveInteger('maxDiskBytes', o.maxDiskBytes);
+      if (o.autoCompact === false) throw new RangeError('maxDiskBytes needs autoCompact: only compaction frees the bytes evictions leave dead');
+    }
+    if (!['lrs', 'lru', 'none'].includes(o.diskPolicy)) throw new TypeError(`diskPolicy must be 'lrs', 'lru' or 'none', received ${show(o.diskPolicy)}`);
+    super();
     this.dir = dir;
     this.readOnly = o.readOnly;
     this.segmentSize = positiveInteger('segmentSize', o.segmentSize);
     this.compactRatio = o.compactRatio;
     this.compactMinBytes = positiveInteger('compactMinBytes', o.compactMinBytes, { allowZero: true });
     this.autoCompact = o.autoCompact;
+    this.maxDiskBytes = o.maxDiskBytes;
+    this.diskPolicy = o.diskPolicy;
+    this.#segmentLimit = this.segmentSize;
   }
 
   // ---- open and close -----------------------------------------------------------------------
@@ -143,6 +208,7 @@ export class LogStore implements EngineStore {
     if (!this.readOnly) {
       await fse.ensureDir(this.dir, { mode: context.mode.dir });
       this.#lock = StoreLock.acquire(this.dir, context.mode.file);
+      this.#segmentLimit = Math.min(await segmentLimit(this.dir, this.segmentSize), Math.max(MIN_SEGMENT, Math.floor(this.maxDiskBytes / FS_SHARE)));
     }
     try {
       // Writer threads load while the directory is read; the first batch should not wait for them.
@@ -253,6 +319,7 @@ export class LogStore implements EngineStore {
     const located = this.#locate(key, now);
     if (located === undefined) return undefined;
     const { buf, segment, offset } = located;
+    if (this.diskPolicy === 'lru' && this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#index.touch(located.slot);
     return readStoredEntry(buf, 0, key, () => this.#where(segment, offset), { codec: ctx.codec, now, report: ctx.report });
   }
 
@@ -271,7 +338,7 @@ export class LogStore implements EngineStore {
   }
 
   /** The record bytes of `key`, unless it has none or it expired before `now`. */
-  #locate(key: string, now: number): { buf: Buffer; segment: Segment; offset: number } | undefined {
+  #locate(key: string, now: number): { buf: Buffer; segment: Segment; offset: number; slot: number } | undefined {
     const slot = this.#index.slot(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#index.expiresAtOf(slot);
@@ -282,7 +349,7 @@ export class LogStore implements EngineStore {
     segment.fd ??= openSync(join(this.dir, segment.name), 'r');
     // A segment's bytes are immutable once it is sealed and its last batch has landed.
     const buf = this.#window.read(segment, segment.fd, offset, size, segment.sealed && segment.pending === 0);
-    return { buf, segment, offset };
+    return { buf, segment, offset, slot };
   }
 
   async findExpired(now: number): Promise<ExpiredRecord[]> {
@@ -302,14 +369,25 @@ export class LogStore implements EngineStore {
     }
   }
 
-  stats(): StoreStats {
+  stats(): StoreStats & LogBudgetStats {
     let total = 0;
     let live = 0;
     for (const segment of this.#segments.values()) {
       total += segment.bytes;
       live += this.#index.liveBytes(segment.id);
     }
-    return { kind: this.kind, keys: this.#index.size, segments: this.#segments.size, liveBytes: live, deadBytes: total - live, totalBytes: total, compactions: this.#compactions };
+    const stats: StoreStats & LogBudgetStats = {
+      kind: this.kind,
+      keys: this.#index.size,
+      segments: this.#segments.size,
+      liveBytes: live,
+      deadBytes: total - live,
+      totalBytes: total,
+      compactions: this.#compactions,
+      maxDiskBytes: this.maxDiskBytes,
+      evictions: this.#evictions,
+    };
+    return stats;
   }
 
   // ---- writes --------------------------------------------------------------------------------
@@ -317,17 +395,29 @@ export class LogStore implements EngineStore {
   write(batch: BatchColumns, transfer: ArrayBuffer[], holders?: readonly SlotHolder[]): Promise<WriteResult> {
     const ctx = this.#ctx();
     if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
+    const compacting = this.#compacting;
+    if (compacting !== undefined && this.#filesBytes() > this.maxDiskBytes) {
+      // Over the budget: the batch waits for the compaction making room, or the files would
+      // grow by everything written meanwhile.
+      const after = (): Promise<WriteResult> => this.write(batch, transfer, holders);
+      return this.#track(compacting.then(after, after));
+    }
+    if (this.#refuses(batch)) return Promise.resolve(refuseAll(batch, new DiskFullError(this.dir, this.maxDiskBytes)));
     const { target, segment } = this.#reserve(ctx);
     const { keys, kinds, expiresAt } = batch; // cloned to the worker, not transferred: still here when it lands
+    const claimed = batch.values.length;
+    this.#pendingBytes += claimed;
     const writing = ctx
       .pool()
       .run({ ...batch, op: 'write', target }, transfer)
       .then(
         (result) => {
+          this.#pendingBytes -= claimed;
           this.#landed(segment, keys, kinds, expiresAt, result, holders);
           return result;
         },
         (error: unknown) => {
+          this.#pendingBytes -= claimed;
           this.#landed(segment, keys, kinds, expiresAt, undefined, undefined);
           throw error;
         },
@@ -338,6 +428,7 @@ export class LogStore implements EngineStore {
   writeSync(batch: BatchColumns): WriteResult {
     const ctx = this.#ctx();
     if (this.readOnly) return refuseAll(batch, new StoreReadOnlyError(this.dir, 'write'));
+    if (this.#refuses(batch)) return refuseAll(batch, new DiskFullError(this.dir, this.maxDiskBytes));
     const { target, segment } = this.#reserve(ctx);
     const result = writeLogBatch({ ...batch, op: 'write', target }, target);
     this.#landed(segment, batch.keys, batch.kinds, batch.expiresAt, result, undefined);
@@ -352,7 +443,7 @@ export class LogStore implements EngineStore {
   #reserve(ctx: StoreContext): { target: LogTarget; segment: Segment } {
     let segment = this.#active;
     // Batches already posted may still take the segment past the limit by a batch or two each.
-    if (segment === undefined || appended(segment) >= this.segmentSize) {
+    if (segment === undefined || appended(segment) >= this.#segmentLimit) {
       if (segment !== undefined) this.#retire(segment);
       segment = this.#addSegment({ major: this.#nextMajor++, minor: 0 }, 0, false);
       segment.cursor = new BigInt64Array(new SharedArrayBuffer(8));
@@ -396,6 +487,88 @@ export class LogStore implements EngineStore {
       }
     }
     if (segment.sealed && segment.pending === 0 && this.#segments.has(segment.id)) void this.#seal(segment);
+    if (result?.failures.some((f) => f.code === 'ENOSPC') === true) this.#onDiskFull();
+    else if (this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#keepBudget();
+  }
+
+  /**
+   * 'none' at its budget: a batch is refused when it would take live bytes past the eviction
+   * line; one whose deletes free at least what its values take passes, so deletes make room.
+   */
+  #refuses(batch: BatchColumns): boolean {
+    if (this.diskPolicy !== 'none' || this.maxDiskBytes === Number.POSITIVE_INFINITY) return false;
+    let freed = 0;
+    for (let i = 0; i < batch.keys.length; i++) {
+      const slot = this.#index.slot(batch.keys[i] as string);
+      if (slot !== undefined) freed += this.#index.sizeOf(slot);
+    }
+    const growth = batch.values.length - freed;
+    return growth > 0 && this.#liveBytes() + this.#pendingBytes + growth >= this.maxDiskBytes * EVICT_ABOVE;
+  }
+
+  /** Bytes of every segment, with the ranges batches in flight claimed. */
+  #filesBytes(): number {
+    let total = 0;
+    for (const segment of this.#segments.values()) total += appended(segment);
+    return total;
+  }
+
+  #liveBytes(): number {
+    let live = 0;
+    for (const segment of this.#segments.values()) live += this.#index.liveBytes(segment.id);
+    return live;
+  }
+
+  /**
+   * Within the budget: past half of it in live bytes, evict (expired first, then by policy) down
+   * to two fifths; past half of it plus a segment in files, compact whatever is dead, sealing the
+   * active segment first when it holds dead bytes (as on ENOSPC).
+   */
+  #keepBudget(): void {
+    if (this.#closing || this.readOnly) return;
+    const total = this.#filesBytes();
+    const live = this.#liveBytes();
+    if (live > this.maxDiskBytes * EVICT_ABOVE) this.#evict(live - this.maxDiskBytes * EVICT_TO);
+    if (total > this.maxDiskBytes * EVICT_ABOVE + this.#segmentLimit) this.#onDiskFull();
+  }
+
+  #evict(bytes: number): void {
+    const ctx = this.#ctx();
+    const now = ctx.timers.now();
+    const expired: string[] = [];
+    const candidates: Array<{ key: string; tick: number; size: number }> = [];
+    let freed = 0;
+    let expiredBytes = 0;
+    for (const [key, slot] of this.#index.entries()) {
+      const at = this.#index.expiresAtOf(slot);
+      const size = this.#index.sizeOf(slot);
+      if (at !== 0 && at <= now) {
+        expired.push(key);
+        expiredBytes += size;
+      } else if (this.diskPolicy !== 'none') candidates.push({ key, tick: this.#index.tickOf(slot), size });
+    }
+    freed = expiredBytes;
+    this.#drop(expired, expiredBytes, 'expired');
+    if (freed >= bytes || this.diskPolicy === 'none') return;
+    candidates.sort((a, b) => a.tick - b.tick);
+    const chosen: string[] = [];
+    let chosenBytes = 0;
+    for (const c of candidates) {
+      if (freed >= bytes) break;
+      chosen.push(c.key);
+      chosenBytes += c.size;
+      freed += c.size;
+    }
+    this.#drop(chosen, chosenBytes, this.diskPolicy);
+  }
+
+  /** Evicts `keys`: out of the index now (their records are dead, compaction frees them), out of the engine's memory. */
+  #drop(keys: string[], bytes: number, reason: EvictInfo['reason']): void {
+    if (keys.length === 0) return;
+    for (const key of keys) this.#index.delete(key);
+    this.#ctx().invalidate(keys);
+    this.#evictions += keys.length;
+    this.emit('evict', { keys, bytes, reason } satisfies EvictInfo);
   }
 
   /** The active segment is full: no new batch goes to it; it is sealed once its batches land. */
@@ -426,9 +599,10 @@ export class LogStore implements EngineStore {
   // ---- compaction ----------------------------------------------------------------------------
 
   /**
-   * Rewrites the live records of every sealed segment into one new segment and removes the old
-   * ones; expired records and tombstones are dropped. Writes go on meanwhile (to newer
-   * segments). Concurrent calls share one run.
+   * Rewrites the live records of the sealed segments, one segment at a time, and removes each
+   * old one as soon as its records are durable elsewhere; expired records and tombstones are
+   * dropped. No step needs more free space than one segment's live bytes. Writes go on
+   * meanwhile (to newer segments). Concurrent calls share one run.
    */
   compact(): Promise<CompactReport> {
     const ctx = this.#ctx();
@@ -436,6 +610,7 @@ export class LogStore implements EngineStore {
     if (this.#compacting !== undefined) return this.#compacting;
     const running = this.#compact(ctx).finally(() => {
       this.#compacting = undefined;
+      if (this.#diskFull) this.#maybeCompact();
     });
     this.#compacting = running;
     return running;
@@ -449,9 +624,29 @@ export class LogStore implements EngineStore {
       total += segment.bytes;
       dead += segment.bytes - this.#index.liveBytes(segment.id);
     }
-    if (dead < this.compactMinBytes || dead < total * this.compactRatio || dead === 0) return;
+    // On a full disk any dead byte is worth reclaiming: the thresholds only pace compaction.
+    if (dead === 0 || (!this.#diskFull && (dead < this.compactMinBytes || dead < total * this.compactRatio))) return;
+    this.#diskFull = false; // a write failing with ENOSPC after this run starts asks for another
     const ctx = this.#ctx();
     this.compact().catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
+  }
+
+  /**
+   * A batch failed with ENOSPC: the engine keeps it and retries it after a backoff; meanwhile
+   * the space of dead records is reclaimed. The active segment is sealed first when it holds
+   * dead bytes (with a large `segmentSize` on a small disk it would otherwise never be, and
+   * compaction only rewrites sealed segments); its last batches landing seals it, which
+   * compacts (see #seal).
+   */
+  #onDiskFull(): void {
+    if (this.#closing || this.readOnly) return;
+    this.#diskFull = true;
+    const active = this.#active;
+    if (active !== undefined && appended(active) > this.#index.liveBytes(active.id)) {
+      this.#active = undefined;
+      this.#retire(active);
+    }
+    this.#maybeCompact();
   }
 
   /** Sealed segments ordered below every segment still being written: the inputs of a compaction. */
@@ -469,9 +664,6 @@ export class LogStore implements EngineStore {
     if (last === undefined) return nothing;
     const now = ctx.timers.now();
     if (inputs.length === 1 && this.#index.liveBytes(last.id) === last.bytes && !this.#hasExpired(last, now)) return nothing;
-    const final = segmentName({ major: last.major, minor: last.minor + 1 });
-    if (last.minor + 1 > MAX_MINOR) throw new StoreIoError('compaction', { code: 'ERANGE', message: `segment ${last.name} was compacted ${MAX_MINOR} times without new writes` });
-    const output = final + TMP_SUFFIX;
 
     // Which records are live, per input; expired ones leave the index now (they read as misses anyway).
     const live = new Map<number, { keys: string[]; offsets: number[]; sizes: number[]; expiresAt: number[] }>();
@@ -499,57 +691,107 @@ export class LogStore implements EngineStore {
       }
     }
 
-    // Copy, one input per job, so writes queued behind a job wait for at most one segment's copy.
-    let position = 0;
-    const moved = new Map<number, Float64Array>();
-    for (const s of inputs) {
-      const group = live.get(s.id) as { offsets: number[]; sizes: number[] };
-      if (group.offsets.length === 0) continue;
-      const offsets = Float64Array.from(group.offsets);
-      const sizes = Uint32Array.from(group.sizes);
-      const result = await this.#jobOrThrow(
-        `compacting ${s.name}`,
-        { job: 'compact-copy', dir: this.dir, segment: s.name, output, position, offsets, sizes, fileMode: ctx.mode.file },
-        [offsets.buffer, sizes.buffer],
-      );
-      this.#reportProblems(s, result);
-      moved.set(s.id, result.offsets as Float64Array);
-      position = result.end as number;
-    }
-    const committed = await this.#jobOrThrow('committing a compaction', { job: 'compact-commit', dir: this.dir, output, final, size: position, durability: ctx.durability, fileMode: ctx.mode.file });
-    const target = this.#addSegment({ major: last.major, minor: last.minor + 1 }, committed.size ?? position, true);
-
-    // Point the index at the copies, unless a key was written again meanwhile.
+    // One input per job, oldest first, so writes queued behind a job wait for at most one
+    // segment's copy, and so a full disk needs free space for one input's live bytes only. The
+    // first input that keeps live records is rewritten to a new output (its name orders right
+    // above it: at open, everything below it is a leftover input), or kept as it is when it has
+    // nothing dead; every later input's live records are appended to that bottom segment, and
+    // each input is removed as soon as its records are durable elsewhere. So no job's output
+    // outgrows its input. Inputs are removed in order: a tombstone is dropped only once every
+    // older record of its key is gone from disk. A kill at any point leaves either a torn tail
+    // on the bottom segment (cut at open) or an input whose live records are also in the
+    // bottom one, right below it (the same records in the same order).
+    let bottom: Segment | undefined;
+    let appendedTo = false;
     let recordsKept = 0;
-    deadline = sliceClock() + SLICE_MS;
+    let compacted = 0;
     for (const s of inputs) {
       const group = live.get(s.id) as { keys: string[]; offsets: number[]; sizes: number[]; expiresAt: number[] };
-      const newOffsets = moved.get(s.id);
-      for (let j = 0; j < group.keys.length; j++) {
-        const key = group.keys[j] as string;
-        if (!this.#index.isAt(key, s.id, group.offsets[j] as number)) continue;
-        const to = newOffsets?.[j] ?? -1;
-        if (to < 0) this.#index.delete(key);
-        else {
-          this.#index.set(key, target.id, to, group.sizes[j] as number, group.expiresAt[j] as number);
-          recordsKept++;
+      if (group.keys.length > 0 && this.#index.liveBytes(s.id) === s.bytes) {
+        // Nothing dead: it stays. Later inputs' live records may go below it (appended to the
+        // bottom segment): none of its records is replaced or deleted by theirs.
+        bottom ??= s;
+        continue;
+      }
+      if (group.keys.length > 0) {
+        const offsets = Float64Array.from(group.offsets);
+        const sizes = Uint32Array.from(group.sizes);
+        const transfer = [offsets.buffer, sizes.buffer];
+        let target: Segment;
+        let newOffsets: Float64Array;
+        if (bottom === undefined) {
+          if (s.minor + 1 > MAX_MINOR) throw new StoreIoError('compaction', { code: 'ERANGE', message: `segment ${s.name} was compacted ${MAX_MINOR} times without new writes` });
+          const final = segmentName({ major: s.major, minor: s.minor + 1 });
+          const output = final + TMP_SUFFIX;
+          try {
+            const copied = await this.#jobOrThrow(`compacting ${s.name}`, { job: 'compact-copy', dir: this.dir, segment: s.name, output, position: 0, offsets, sizes, fileMode: ctx.mode.file }, transfer);
+            this.#reportProblems(s, copied);
+            newOffsets = copied.offsets as Float64Array;
+            const committed = await this.#jobOrThrow('committing a compaction', { job: 'compact-commit', dir: this.dir, output, final, size: copied.end as number, durability: ctx.durability, fileMode: ctx.mode.file });
+            target = this.#addSegment({ major: s.major, minor: s.minor + 1 }, committed.size ?? (copied.end as number), true);
+          } catch (error) {
+            // A partial output would hold on to the very space a full disk needs.
+            await this.#job({ job: 'remove', dir: this.dir, segments: [output], durability: ctx.durability });
+            throw error;
+          }
+        } else {
+          target = bottom;
+          const position = bottom.bytes;
+          try {
+            const copied = await this.#jobOrThrow(`compacting ${s.name}`, { job: 'compact-copy', dir: this.dir, segment: s.name, output: bottom.name, position, offsets, sizes, fileMode: ctx.mode.file }, transfer);
+            this.#reportProblems(s, copied);
+            newOffsets = copied.offsets as Float64Array;
+            await this.#jobOrThrow('committing a compaction', { job: 'compact-cut', dir: this.dir, segment: bottom.name, size: copied.end as number, durability: ctx.durability });
+            bottom.bytes = copied.end as number;
+            appendedTo = true;
+          } catch (error) {
+            await this.#job({ job: 'compact-cut', dir: this.dir, segment: bottom.name, size: position, durability: ctx.durability });
+            throw error;
+          }
+          // Read-ahead may have kept bytes past the bottom segment's old end.
+          this.#window.clear();
         }
-        if ((j & 1023) === 1023 && sliceClock() > deadline) {
-          await yieldToLoop();
-          deadline = sliceClock() + SLICE_MS;
-        }
+        bottom = target;
+        recordsKept += await this.#repoint(s, group, target, newOffsets);
+      }
+      // Reads are synchronous, so once the index no longer names the input none can be using it.
+      if (s.fd !== undefined) closeSync(s.fd);
+      s.fd = undefined;
+      // Kept in the list until it is gone from disk: a later input's tombstones must not be dropped before.
+      await this.#jobOrThrow('removing a compacted segment', { job: 'remove', dir: this.dir, segments: [s.name], durability: ctx.durability });
+      this.#segments.delete(s.id);
+      compacted++;
+    }
+    if (bottom !== undefined && appendedTo) {
+      // The bottom segment's hint describes its old size; a new one saves the next open a scan.
+      const sealed = await this.#job({ job: 'seal', dir: this.dir, segment: bottom.name, fileMode: ctx.mode.file });
+      if (sealed.failure === undefined && sealed.size !== undefined) bottom.bytes = sealed.size;
+    }
+    let bytesAfter = bottom !== undefined && !inputs.includes(bottom) ? bottom.bytes : 0;
+    for (const s of inputs) if (this.#segments.has(s.id)) bytesAfter += s.bytes;
+    if (compacted > 0) this.#compactions++;
+    return { segments: compacted, bytesBefore, bytesAfter, recordsKept, expiredDropped };
+  }
+
+  /** Points the index at the copies of `s`'s live records in `target`, unless a key was written again meanwhile. */
+  async #repoint(s: Segment, group: { keys: string[]; offsets: number[]; sizes: number[]; expiresAt: number[] }, target: Segment, newOffsets: Float64Array): Promise<number> {
+    let kept = 0;
+    let deadline = sliceClock() + SLICE_MS;
+    for (let j = 0; j < group.keys.length; j++) {
+      const key = group.keys[j] as string;
+      if (!this.#index.isAt(key, s.id, group.offsets[j] as number)) continue;
+      const to = newOffsets[j] ?? -1;
+      if (to < 0) this.#index.delete(key);
+      else {
+        this.#index.relocate(key, target.id, to);
+        kept++;
+      }
+      if ((j & 1023) === 1023 && sliceClock() > deadline) {
+        await yieldToLoop();
+        deadline = sliceClock() + SLICE_MS;
       }
     }
-
-    // Reads are synchronous, so once the index no longer names the inputs none can be using them.
-    for (const s of inputs) {
-      if (s.fd !== undefined) closeSync(s.fd);
-      this.#segments.delete(s.id);
-    }
-    const removed = await this.#job({ job: 'remove', dir: this.dir, segments: inputs.map((s) => s.name), durability: ctx.durability });
-    if (removed.failure !== undefined) ctx.report(new StoreIoError('removing compacted segments', removed.failure));
-    this.#compactions++;
-    return { segments: inputs.length, bytesBefore, bytesAfter: target.bytes, recordsKept, expiredDropped };
+    return kept;
   }
 
   #hasExpired(segment: Segment, now: number): boolean {
@@ -645,12 +887,29 @@ export class LogStore implements EngineStore {
   }
 }
 
+/**
+ * Segments are at most a sixteenth of the filesystem (and at least MIN_SEGMENT): on a full disk,
+ * compaction needs free space for one segment's live bytes, and the default 64 MiB is the whole
+ * of a small disk.
+ */
+const FS_SHARE = 16;
+const MIN_SEGMENT = 64 * 1024;
+
+async function segmentLimit(dir: string, segmentSize: number): Promise<number> {
+  try {
+    const fs = await statfs(dir);
+    return Math.min(segmentSize, Math.max(MIN_SEGMENT, Math.floor((fs.blocks * fs.bsize) / FS_SHARE)));
+  } catch {
+    return segmentSize; // a filesystem that will not say its size
+  }
+}
+
 /** Bytes claimed in a segment being written (including batches still in flight). */
 function appended(segment: Segment): number {
   return segment.cursor === undefined ? segment.bytes : Number(Atomics.load(segment.cursor, 0));
 }
 
-function refuseAll(batch: BatchColumns, error: StoreReadOnlyError): WriteResult {
+function refuseAll(batch: BatchColumns, error: StoreReadOnlyError | DiskFullError): WriteResult {
   return { failures: batch.keys.map((_, index) => ({ index, code: error.code, message: error.message })), bytes: 0 };
 }
 
