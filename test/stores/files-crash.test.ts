@@ -1,0 +1,33 @@
+/**
+ * Crash safety of the `files` store under real SIGKILLs, checked against the same model as the
+ * log store's (test/model/crash-lane.ts): children write and evict (reading evicted keys back
+ * from their files); each is killed at a random moment; every key must then hold its value as of
+ * the last resolved sync or a later one, never an older, foreign or torn one.
+ *
+ * LARDER_CRASH_KILLS sets the number of kills (the files store's share: a fifth of it, at least 10).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../src/main/core/worker-pool.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
+
+const KILLS = Math.max(10, Math.ceil(Number(process.env.LARDER_CRASH_KILLS ?? 50) / 5));
+const LANES = 2;
+
+let pool: WorkerPool;
+beforeAll(() => {
+  pool = new WorkerPool(1);
+});
+afterAll(async () => {
+  await pool.close();
+});
+
+describe('files store under SIGKILL, against a model', () => {
+  it(`every key holds its synced value or a later one across ${KILLS} kills, during writes and eviction`, async () => {
+    const total = await runCrashLanes(LANES, KILLS, (laneNo, kills) => runCrashLane({ store: 'files', dir: tempDir('larder-files-crash-'), laneNo, kills, pool }));
+    console.log(`files crash test: ${JSON.stringify(total)}`);
+    expect(total.kills).toBeGreaterThanOrEqual(KILLS);
+    expect(total.boundedKills).toBeGreaterThan(0);
+    expect(total.valuesChecked).toBeGreaterThan(KILLS * 400 * 0.5);
+  }, crashTimeout(KILLS, LANES));
+});
