@@ -5,18 +5,20 @@
  *   (b) keyv + KeyvLarder with raw values (Keyv's serializer off: larder's v8 codec stores the
  *       `{ value, expires }` objects, encoded by its worker),
  *   (c) keyv + keyv-file (the whole store rewritten as one JSON file, debounced),
- *   (d) larder's own API (`Cacher` on the log store: `set`, `sync()`, `get`).
+ *   (d) keyv + @keyv/sqlite (sqlite3 with its defaults: each `set` its own transaction, rollback
+ *       journal, synchronous=FULL, so a resolved `set` is on disk),
+ *   (e) larder's own API (`Cacher` on the log store: `set`, `sync()`, `get`).
  * Every contender is fed by the same producer (`writeAll`: yields the event loop every 1024
  * writes), and read by the same loop (every key once, awaiting each read, yielding every 1024). The keyv + KeyvLarder rows await each `set` promise one chunk later, as a Keyv user
  * awaiting writes would; keyv-file's `set` promises resolve only with its next save, so they are
  * collected and settled at the end, as the `larder bench` keyv-file peer does (awaiting them
  * would measure its 100 ms write delay). The write phase ends when the data is durable: larder
  * rows with `sync()` (every record checksummed, written and fsynced), keyv-file with a `set`
- * made after its last save finished (the file rewritten; keyv-file never fsyncs). Reported per
+ * made after its last save finished (the file rewritten; keyv-file never fsyncs), @keyv/sqlite
+ * when every `set` promise resolved (its writes are issued together and settled at the end, like
+ * keyv-file's; sqlite3 runs them one by one on its own thread). Reported per
  * phase: entries/s, main-thread µs per entry (event-loop utilisation × wall time / entries),
  * event-loop delay p99 and max.
- *
- * `@keyv/sqlite` is not compared yet: it is not a dependency of this repository.
  *
  *   node --import tsx bench/keyv.bench.ts [--entries 100000] [--value-size 1024] [--settle 10] [--json]
  */
@@ -28,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Keyv } from 'keyv';
 import { KeyvFile } from 'keyv-file';
+import KeyvSqlite from '@keyv/sqlite';
 import { Cacher } from '../src/main/index.js';
 import { KeyvLarder } from '../src/main/adapters/index.js';
 import { measure, type Measurement } from '../src/main/cli/commands/bench/meter.js';
@@ -101,6 +104,23 @@ const keyvFile: Contender = {
   },
 };
 
+const keyvSqlite: Contender = {
+  name: 'keyv + @keyv/sqlite (a transaction per set, fsynced)',
+  async write(dir) {
+    const keyv = new Keyv({ store: new KeyvSqlite({ uri: `sqlite://${join(dir, 'store.sqlite')}` }) });
+    const sets = new Outstanding();
+    await writeAll(w, noProgress, (key, value) => {
+      sets.add(keyv.set(key, value));
+    });
+    await sets.settle();
+    return () => keyv.disconnect();
+  },
+  async reopen(dir) {
+    const keyv = new Keyv({ store: new KeyvSqlite({ uri: `sqlite://${join(dir, 'store.sqlite')}` }) });
+    return { get: (key) => keyv.get(key), close: () => keyv.disconnect() };
+  },
+};
+
 const nativeLarder: Contender = {
   name: 'larder Cacher (log store, native API)',
   async write(dir) {
@@ -150,7 +170,7 @@ async function run(contender: Contender): Promise<Row> {
   }
 }
 
-const contenders = [keyvLarder(false), keyvLarder(true), keyvFile, nativeLarder];
+const contenders = [keyvLarder(false), keyvLarder(true), keyvFile, keyvSqlite, nativeLarder];
 const rows: Row[] = [];
 for (const contender of contenders) {
   if (settleMs > 0) await sleep(settleMs);
@@ -181,9 +201,8 @@ function report(all: Row[]): string {
         `| ${r.name} | ${f(r.write.entriesPerSec)} | ${f(r.write.mainUsPerEntry, 1)} | ${f(r.write.eldP99Ms, 1)} / ${f(r.write.eldMaxMs, 1)} | ${f(r.reopenMs)} | ${f(r.read.entriesPerSec)} | ${f(r.read.mainUsPerEntry, 1)} | ${f(r.read.eldP99Ms, 1)} / ${f(r.read.eldMaxMs, 1)} | ${r.wrong} |`,
     ),
     '',
-    'Write: until durable (larder: sync() resolved, fsynced; keyv-file: the JSON file rewritten, not fsynced).',
+    'Write: until durable (larder: sync() resolved, fsynced; keyv-file: the JSON file rewritten, not fsynced; @keyv/sqlite: every set resolved, each its own fsynced transaction).',
     'Get: after reopening the store, every key once, awaited one by one (the native API reads synchronously), yielding every 1024 reads.',
-    '@keyv/sqlite: not a dependency of this repository yet, so not compared.',
   ];
   return lines.join('\n');
 }
