@@ -37,6 +37,11 @@ export interface RedisTarget {
   kind: 'redis';
   /** redis[s]://[[user]:password@]host[:port][/db]: auth and TLS come from the URL. */
   url: string;
+  /**
+   * Set for a Redis Cluster: the seed nodes' URLs (auth and TLS as for `url`, which is the first of
+   * them). The writer learns the rest of the cluster from them and routes each command by its key's slot.
+   */
+  cluster?: readonly string[];
   /** The entry for `key` lives at `dataPrefix + key`. */
   dataPrefix: string;
   /** Pub/sub channel the batch's keys are announced on, so other processes drop their copies. */

@@ -4,13 +4,42 @@
  * reconnects forever with capped, jittered backoff; never queues commands while offline (a write
  * the server cannot take must come back to the engine as a failure it retries, not sit in a
  * client buffer no one can see).
+ *
+ * The store, its locks and its subscriber see it through `RedisConnection`, which a cluster's
+ * connection (src/main/stores/redis/redis-cluster-link.ts) implements too.
  */
-import { createClient } from 'redis';
+import { createClient, RESP_TYPES } from 'redis';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
 /** Longest pause between reconnect attempts, in ms. */
 const RECONNECT_MAX = 2_000;
+
+/** Capped, jittered exponential backoff: many processes reconnecting after an outage do not arrive in step. */
+export function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** Math.min(retries, 10), RECONNECT_MAX) + Math.floor(Math.random() * 100);
+}
+
+/** The commands the store needs, the same whether one server or a cluster answers them. */
+export interface RedisConnection {
+  readonly ready: boolean;
+  readonly closed: boolean;
+  /** True once connected; false if `ms` pass first. */
+  waitReady(ms: number): Promise<boolean>;
+  /** GET, the value as bytes. */
+  getBytes(name: string): Promise<Buffer | null>;
+  /** SET name value NX PX ms: whether it was set. */
+  setIfAbsent(name: string, value: string, ms: number): Promise<boolean>;
+  /** EVAL of a script on one key. */
+  evalOnKey(script: string, key: string, args: string[]): Promise<unknown>;
+  publish(channel: string, message: string): Promise<unknown>;
+  /** SCAN MATCH pattern over the whole keyspace (every master of a cluster), in batches. */
+  scan(pattern: string, count: number): AsyncIterable<string[]>;
+  /** UNLINK of keys (a cluster's are grouped by slot: it refuses one command across slots). */
+  unlink(names: string[]): Promise<unknown>;
+  destroy(): void;
+  close(): Promise<void>;
+}
 
 export interface RedisLinkOptions {
   url: string;
@@ -22,6 +51,12 @@ export interface RedisLinkOptions {
    * SUBSCRIBE must reach the server whenever it comes back. @default false
    */
   offlineQueue?: boolean;
+  /**
+   * Stop reconnecting after this many failed attempts in a row and call `onGiveUp`: a cluster's
+   * subscriber moves to another node rather than wait for one that may be gone. @default forever
+   */
+  giveUpAfter?: number;
+  onGiveUp?: () => void;
   /** Connection errors (each reconnect attempt that fails), for the owner to report. */
   onError?: (error: Error) => void;
   /** Called on every successful connect. */
@@ -30,7 +65,7 @@ export interface RedisLinkOptions {
   onReconnect?: () => void;
 }
 
-export class RedisLink {
+export class RedisLink implements RedisConnection {
   readonly client: RedisClient;
   #wasReady = false;
   #closed = false;
@@ -47,7 +82,11 @@ export class RedisLink {
         disableOfflineQueue: options.offlineQueue !== true,
         socket: {
           connectTimeout: options.connectTimeout,
-          reconnectStrategy: (retries) => Math.min(50 * 2 ** Math.min(retries, 10), RECONNECT_MAX) + Math.floor(Math.random() * 100),
+          reconnectStrategy: (retries) => {
+            if (options.giveUpAfter === undefined || retries < options.giveUpAfter) return reconnectDelay(retries);
+            queueMicrotask(() => options.onGiveUp?.());
+            return false;
+          },
         },
       });
     this.client.on('error', (error: Error) => options.onError?.(error));
@@ -87,6 +126,30 @@ export class RedisLink {
       }, ms);
       this.#readyWaiters.add(wake);
     });
+  }
+
+  getBytes(name: string): Promise<Buffer | null> {
+    return this.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(name);
+  }
+
+  async setIfAbsent(name: string, value: string, ms: number): Promise<boolean> {
+    return (await this.client.set(name, value, { condition: 'NX', expiration: { type: 'PX', value: ms } })) === 'OK';
+  }
+
+  evalOnKey(script: string, key: string, args: string[]): Promise<unknown> {
+    return this.client.eval(script, { keys: [key], arguments: args });
+  }
+
+  publish(channel: string, message: string): Promise<unknown> {
+    return this.client.publish(channel, message);
+  }
+
+  scan(pattern: string, count: number): AsyncIterable<string[]> {
+    return this.client.scanIterator({ MATCH: pattern, COUNT: count });
+  }
+
+  unlink(names: string[]): Promise<unknown> {
+    return this.client.unlink(names);
   }
 
   /** Closes at once: commands not answered yet are rejected, nothing more is sent. */

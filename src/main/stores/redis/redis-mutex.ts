@@ -4,6 +4,9 @@
  * creator keeps it; released by a compare-and-delete script, so only the owner can release it.
  * If the owner dies its lease runs out and the next caller takes the lock over.
  *
+ * In a cluster the lock is one key, so it lives on the one master serving its slot; every command
+ * on it names only that key, so it is routed (and redirected) like any other.
+ *
  * With Redis unreachable the lock cannot be taken by anyone: rather than stall every creator, the
  * caller gets a lease that guards nothing (single-flight is then per process), and the outage is
  * reported.
@@ -12,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { BackendMutex, MutexLease } from '../engine-store.js';
 import type { Timers } from '../../core/timers.js';
 import type { LarderError } from '../../core/errors.js';
-import type { RedisLink } from './redis-link.js';
+import type { RedisConnection } from './redis-link.js';
 import { RedisLockLostError } from './redis-errors.js';
 
 /** Renews the lease if the token is still ours. */
@@ -25,7 +28,7 @@ const POLL_MIN = 10;
 const POLL_MAX = 200;
 
 export interface RedisMutexContext {
-  link: RedisLink;
+  link: RedisConnection;
   timers: Timers;
   /** Lease of a held lock, in ms. */
   lease: number;
@@ -55,7 +58,7 @@ export class RedisMutex implements BackendMutex {
     for (;;) {
       let taken: boolean;
       try {
-        taken = (await link.client.set(this.#lockKey, token, { condition: 'NX', expiration: { type: 'PX', value: lease } })) === 'OK';
+        taken = await link.setIfAbsent(this.#lockKey, token, lease);
       } catch (error) {
         this.#ctx.unavailable(error);
         return unguarded;
@@ -96,7 +99,7 @@ class RedisLease implements MutexLease {
     this.#timer = undefined;
     if (this.#released !== undefined) return;
     try {
-      const renewed = await this.#ctx.link.client.eval(RENEW, { keys: [this.#lockKey], arguments: [this.#token, String(this.#ctx.lease)] });
+      const renewed = await this.#ctx.link.evalOnKey(RENEW, this.#lockKey, [this.#token, String(this.#ctx.lease)]);
       if (renewed !== 1) {
         if (this.#released === undefined) this.#ctx.report(new RedisLockLostError(this.#key));
         return;
@@ -111,8 +114,8 @@ class RedisLease implements MutexLease {
     if (this.#released !== undefined) return this.#released;
     if (this.#timer !== undefined) this.#ctx.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#released = this.#ctx.link.client
-      .eval(RELEASE, { keys: [this.#lockKey], arguments: [this.#token] })
+    this.#released = this.#ctx.link
+      .evalOnKey(RELEASE, this.#lockKey, [this.#token])
       .then(
         () => {},
         // Not released: the lease runs out on its own, and the next caller takes the lock then.

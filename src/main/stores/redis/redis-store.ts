@@ -9,18 +9,24 @@
  *
  * Key layout under `keyPrefix` P: values at `P v:key`, locks at `P l:key`, the channel `P invalidations`.
  *
+ * A Redis Cluster (`cluster: [seed URLs]`, or a `createCluster` client) is spread by key: each
+ * key's slot is hashed from the whole name, so values and locks spread over the masters (a hash tag
+ * in a key, `{user:1}profile`, keeps that key's value and lock on one slot; one in the prefix would
+ * put the whole cache on one master). Writers split each batch by node (src/worker/redis/cluster-writer.ts);
+ * reads, locks and pub/sub go through node-redis's cluster client (src/main/stores/redis/redis-cluster-link.ts).
+ *
  * Reads cannot be synchronous over a network: `read` misses, and `load` (the engine's async read)
  * asks the server. With Redis unreachable, writes fail with the connection's code and stay queued
  * (the engine retries them with backoff), reads fall back to memory, and the outage is reported.
  */
 import { randomUUID } from 'node:crypto';
-import { RESP_TYPES } from 'redis';
 import type { BackendMutex, RegionInvalidation } from '../engine-store.js';
 import { duration } from '../../core/validate.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import type { BatchColumns, RedisTarget, WriteResult } from '../../../shared/protocol.js';
 import { encodeInvalidation, encodeRegionInvalidation } from '../../../shared/redis-invalidation.js';
-import { RedisLink, type RedisClient } from './redis-link.js';
+import { RedisLink, type RedisClient, type RedisConnection } from './redis-link.js';
+import { ClusterLink, type RedisClusterClient } from './redis-cluster-link.js';
 import type { EngineStore, StoreContext, StoredEntry } from '../engine-store.js';
 import { readStoredEntry } from '../record-reader.js';
 import { RedisUnavailableError, redact } from './redis-errors.js';
@@ -41,11 +47,19 @@ export interface RedisStoreOptions {
    */
   keyPrefix?: string;
   /**
-   * A node-redis (v5) client of your own for the caller's thread (reads, locks, SCAN); you
-   * connect and close it. Writer threads cannot share it: they connect to `url` (or to the
-   * client's own URL when `url` is not given).
+   * A Redis Cluster (or Valkey cluster) instead of one server: the URLs of a few of its nodes
+   * (`redis://[[user]:password@]host:port`, `rediss://` for TLS; no database number: a cluster has
+   * only database 0). The rest of the cluster is learnt from them. Not with `url`.
+   * @example ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000', 'redis://10.0.0.3:7000']
    */
-  client?: RedisClient;
+  cluster?: readonly string[];
+  /**
+   * A node-redis (v5) client of your own for the caller's thread (reads, locks, SCAN) — from
+   * `createClient`, or from `createCluster` for a cluster; you connect and close it. Writer threads
+   * cannot share it: they connect to `url` or `cluster` (or, when neither is given, to the client's
+   * own URL, or to the cluster client's root nodes with its default username and password).
+   */
+  client?: RedisClient | RedisClusterClient;
   /** A pipeline or read unanswered for this long fails with ETIMEDOUT, in ms. @default 5000 */
   commandTimeout?: number;
   /** How long a write waits for a connection before failing with the connection's error, in ms. @default 5000 */
@@ -62,19 +76,22 @@ export class RedisStore implements EngineStore {
   readonly kind = 'redis';
   readonly persistent = true;
   readonly encodesInWorker = true;
+  /** The server's URL; for a cluster, its first seed node's. */
   readonly url: string;
+  /** The cluster's seed nodes' URLs; undefined for one server. */
+  readonly cluster: readonly string[] | undefined;
   readonly keyPrefix: string;
   readonly commandTimeout: number;
   readonly connectTimeout: number;
   readonly lockLease: number;
   /** Tells this store's invalidation messages from everyone else's. */
   readonly sender = randomUUID();
-  readonly #client: RedisClient | undefined;
+  readonly #client: RedisClient | RedisClusterClient | undefined;
   readonly #dataPrefix: string;
   readonly #lockPrefix: string;
   readonly #channel: string;
   #context: StoreContext | undefined;
-  #link: RedisLink | undefined;
+  #link: RedisConnection | undefined;
   #listener: InvalidationListener | undefined;
   #pool: WorkerPool | undefined;
   #target: Omit<RedisTarget, 'now'> | undefined;
@@ -94,16 +111,27 @@ export class RedisStore implements EngineStore {
     if (client !== undefined && (typeof client !== 'object' || client === null || typeof (client as RedisClient).multi !== 'function')) {
       throw new TypeError(`client must be a node-redis client, received ${typeof client}`);
     }
-    const clientUrl = (client as { options?: { url?: unknown } } | undefined)?.options?.url;
-    const url = options.url ?? (typeof clientUrl === 'string' ? clientUrl : undefined) ?? process.env.REDIS_URL ?? DEFAULT_URL;
-    if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new TypeError(`url must be a redis:// or rediss:// URL, received ${JSON.stringify(url)}`);
-    try {
-      new URL(url);
-    } catch {
-      throw new TypeError(`url must be a redis:// or rediss:// URL, received ${JSON.stringify(redact(url))}`);
+    const clusterClient = client !== undefined && isCluster(client);
+    let cluster: readonly string[] | undefined;
+    let url: string;
+    if (options.cluster !== undefined || clusterClient) {
+      if (options.url !== undefined) throw new TypeError(`url names one server; for a cluster give its nodes as cluster, received url ${JSON.stringify(redact(String(options.url)))} with a cluster`);
+      if (client !== undefined && !clusterClient) throw new TypeError('client must be a createCluster() client when cluster is given, received a single-server client');
+      cluster = options.cluster ?? seedsOf(client as RedisClusterClient);
+      if (!Array.isArray(cluster) || cluster.length === 0) throw new TypeError(`cluster must be a non-empty array of redis:// URLs, received ${Array.isArray(cluster) ? '[]' : typeof cluster}`);
+      for (const seed of cluster) {
+        redisUrl('cluster', seed);
+        if (new URL(seed).pathname.length > 1 && new URL(seed).pathname !== '/0') throw new TypeError(`cluster nodes have only database 0, received ${JSON.stringify(redact(seed))}`);
+      }
+      cluster = Object.freeze([...cluster]);
+      url = cluster[0] as string;
+    } else {
+      const clientUrl = (client as { options?: { url?: unknown } } | undefined)?.options?.url;
+      url = redisUrl('url', options.url ?? (typeof clientUrl === 'string' ? clientUrl : undefined) ?? process.env.REDIS_URL ?? DEFAULT_URL);
     }
     if (typeof keyPrefix !== 'string') throw new TypeError(`keyPrefix must be a string, received ${typeof keyPrefix}`);
     this.url = url;
+    this.cluster = cluster;
     this.keyPrefix = keyPrefix;
     this.commandTimeout = positive('commandTimeout', commandTimeout);
     this.connectTimeout = positive('connectTimeout', connectTimeout);
@@ -122,15 +150,21 @@ export class RedisStore implements EngineStore {
   async open(context: StoreContext): Promise<void> {
     this.#context = context;
     this.#down = false;
-    this.#link = new RedisLink({
-      url: this.url,
-      connectTimeout: this.connectTimeout,
-      ...(this.#client === undefined ? {} : { client: this.#client }),
-      onError: (error) => this.#unavailable(error),
-      onReady: () => (this.#down = false),
-    });
+    const onError = (error: Error): void => this.#unavailable(error);
+    const onReady = (): void => {
+      this.#down = false;
+    };
+    let nodes: (() => readonly string[]) | undefined;
+    if (this.cluster === undefined) {
+      this.#link = new RedisLink({ url: this.url, connectTimeout: this.connectTimeout, ...(this.#client === undefined ? {} : { client: this.#client as RedisClient }), onError, onReady });
+    } else {
+      const link = new ClusterLink({ seeds: this.cluster, connectTimeout: this.connectTimeout, ...(this.#client === undefined ? {} : { cluster: this.#client as RedisClusterClient }), onError, onReady });
+      nodes = () => link.nodeUrls();
+      this.#link = link;
+    }
     this.#listener = new InvalidationListener({
       url: this.url,
+      ...(nodes === undefined ? {} : { nodes }),
       channel: this.#channel,
       sender: this.sender,
       connectTimeout: this.connectTimeout,
@@ -149,6 +183,7 @@ export class RedisStore implements EngineStore {
       sender: this.sender,
       commandTimeout: this.commandTimeout,
       connectTimeout: this.connectTimeout,
+      ...(this.cluster === undefined ? {} : { cluster: this.cluster }),
     };
     this.#pool = new WorkerPool(context.threads);
     const [ready] = await Promise.all([this.#link.waitReady(this.connectTimeout), this.#listener.start(), this.#pool.warm()]);
@@ -176,8 +211,7 @@ export class RedisStore implements EngineStore {
     if (!link.ready) return undefined;
     let buf: Buffer | null;
     try {
-      const get = link.client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).get(this.#dataPrefix + key);
-      buf = await withTimeout(get, this.commandTimeout, ctx);
+      buf = await withTimeout(link.getBytes(this.#dataPrefix + key), this.commandTimeout, ctx);
     } catch (error) {
       this.#unavailable(error);
       return undefined;
@@ -188,11 +222,11 @@ export class RedisStore implements EngineStore {
     return entry;
   }
 
-  /** Every key under this store's prefix (SCAN: keys written meanwhile may or may not appear). */
+  /** Every key under this store's prefix (SCAN, on every master of a cluster: keys written meanwhile may or may not appear). */
   async *keys(): AsyncIterable<string> {
     const link = this.#linkOrThrow();
     const start = this.#dataPrefix.length;
-    for await (const batch of link.client.scanIterator({ MATCH: `${escapeGlob(this.#dataPrefix)}*`, COUNT: SCAN_COUNT })) {
+    for await (const batch of link.scan(`${escapeGlob(this.#dataPrefix)}*`, SCAN_COUNT)) {
       for (const key of batch) yield key.slice(start);
     }
   }
@@ -229,10 +263,10 @@ export class RedisStore implements EngineStore {
       if (chunk.length === 0) return;
       const names = chunk;
       chunk = [];
-      await link.client.unlink(names);
-      await link.client.publish(this.#channel, encodeInvalidation(this.sender, names.map((name) => name.slice(start))));
+      await link.unlink(names);
+      await link.publish(this.#channel, encodeInvalidation(this.sender, names.map((name) => name.slice(start))));
     };
-    for await (const batch of link.client.scanIterator({ MATCH: `${escapeGlob(this.#dataPrefix)}*`, COUNT: SCAN_COUNT })) {
+    for await (const batch of link.scan(`${escapeGlob(this.#dataPrefix)}*`, SCAN_COUNT)) {
       chunk.push(...batch);
       if (chunk.length >= UNLINK_CHUNK) await flush();
     }
@@ -257,7 +291,7 @@ export class RedisStore implements EngineStore {
    * their own; this is for changes made behind the engine's back, like a region's invalidation).
    */
   async publishInvalidation(keys: readonly string[]): Promise<void> {
-    await this.#linkOrThrow().client.publish(this.#channel, encodeInvalidation(this.sender, keys));
+    await this.#linkOrThrow().publish(this.#channel, encodeInvalidation(this.sender, keys));
   }
 
   /**
@@ -268,7 +302,7 @@ export class RedisStore implements EngineStore {
    */
   async publishRegionInvalidation(message: RegionInvalidation): Promise<void> {
     const { region, hard, at } = message;
-    await this.#linkOrThrow().client.publish(this.#channel, encodeRegionInvalidation(this.sender, region, hard, at));
+    await this.#linkOrThrow().publish(this.#channel, encodeRegionInvalidation(this.sender, region, hard, at));
   }
 
   /** Calls `listener` with each region invalidation another process publishes; returns the unsubscribe. */
@@ -294,10 +328,44 @@ export class RedisStore implements EngineStore {
     return this.#context;
   }
 
-  #linkOrThrow(): RedisLink {
+  #linkOrThrow(): RedisConnection {
     if (this.#link === undefined) throw new Error('redis store used before open()');
     return this.#link;
   }
+}
+
+/** A redis:// or rediss:// URL, or a TypeError naming the option. */
+function redisUrl(name: string, url: unknown): string {
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) throw new TypeError(`${name} must be a redis:// or rediss:// URL, received ${JSON.stringify(url)}`);
+  try {
+    new URL(url);
+  } catch {
+    throw new TypeError(`${name} must be a redis:// or rediss:// URL, received ${JSON.stringify(redact(url))}`);
+  }
+  return url;
+}
+
+/** Whether a node-redis client is a cluster's (`createCluster`): it has masters and per-node clients. */
+function isCluster(client: RedisClient | RedisClusterClient): client is RedisClusterClient {
+  return typeof (client as RedisClusterClient).nodeClient === 'function' && 'masters' in client;
+}
+
+/**
+ * Seed URLs for the writer threads, from a cluster client's options: each root node's `url`, or
+ * its socket's host and port, with the defaults' username and password (the writers' connections
+ * take their auth from the URL).
+ */
+function seedsOf(cluster: RedisClusterClient): string[] {
+  const { rootNodes = [], defaults = {} } = cluster._options;
+  return rootNodes.map((node) => {
+    const socket = { ...defaults.socket, ...node.socket } as { host?: string; port?: number; tls?: boolean };
+    const url = new URL(node.url ?? defaults.url ?? `${socket.tls === true ? 'rediss' : 'redis'}://${socket.host ?? '127.0.0.1'}:${socket.port ?? 6379}`);
+    const username = node.username ?? defaults.username;
+    const password = node.password ?? defaults.password;
+    if (url.username === '' && username !== undefined) url.username = encodeURIComponent(username);
+    if (url.password === '' && password !== undefined) url.password = encodeURIComponent(password);
+    return url.toString();
+  });
 }
 
 function positive(name: string, value: unknown): number {
