@@ -11,8 +11,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { expect } from 'vitest';
-import type { WorkerPool } from '../../src/main/core/worker-pool.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { WorkerPool } from '../../src/main/core/worker-pool.js';
 import { Cacher, type EngineStore, FilesStore, type LarderError, LogStore, type LogStoreOptions, RedisStore, type RedisStoreOptions } from '../../src/main/index.js';
 import { logContext } from '../fixtures/log-context.js';
 import { runChild } from '../helpers/engine.js';
@@ -229,4 +229,21 @@ export async function runCrashLanes(lanes: number, kills: number, lane: (laneNo:
 /** The test's timeout for `kills` kills over `lanes` lanes: 6 s per kill per lane, plus two minutes. */
 export function crashTimeout(kills: number, lanes: number): number {
   return 120_000 + Math.ceil(kills / lanes) * 6_000;
+}
+
+/** `LARDER_CRASH_KILLS` (50 by default): the log store's kill count. */
+export const CRASH_KILLS = Number(process.env.LARDER_CRASH_KILLS ?? 50);
+/** The other stores' share: a fifth of it, at least 10. */
+export const MINOR_CRASH_KILLS = Math.max(10, Math.ceil(CRASH_KILLS / 5));
+
+/** A worker pool for reading the log store back in the parent, opened and closed with the test file. */
+export function crashPool(): () => WorkerPool {
+  let pool: WorkerPool | undefined;
+  beforeAll(() => {
+    pool = new WorkerPool(1);
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+  return () => pool as WorkerPool;
 }

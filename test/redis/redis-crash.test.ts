@@ -6,27 +6,20 @@
  *
  * LARDER_CRASH_KILLS sets the number of kills (the redis store's share: a fifth of it, at least 10).
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { WorkerPool } from '../../src/main/core/worker-pool.js';
+import { expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.js';
 import { describeRedis, REDIS_URL, testPrefix } from '../fixtures/redis-harness.js';
-import { crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
+import { MINOR_CRASH_KILLS, crashPool, crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
 
-const KILLS = Math.max(10, Math.ceil(Number(process.env.LARDER_CRASH_KILLS ?? 50) / 5));
+const KILLS = MINOR_CRASH_KILLS;
 const LANES = 2;
 
-let pool: WorkerPool;
-beforeAll(() => {
-  pool = new WorkerPool(1);
-});
-afterAll(async () => {
-  await pool.close();
-});
+const pool = crashPool();
 
 describeRedis('redis store under SIGKILL, against a model', () => {
   it(`every key holds its synced value or a later one across ${KILLS} kills, during writes and eviction`, async () => {
     const total = await runCrashLanes(LANES, KILLS, (laneNo, kills) =>
-      runCrashLane({ store: 'redis', dir: tempDir('larder-redis-crash-'), laneNo, kills, pool, storeOptions: { url: REDIS_URL, keyPrefix: testPrefix() } }),
+      runCrashLane({ store: 'redis', dir: tempDir('larder-redis-crash-'), laneNo, kills, pool: pool(), storeOptions: { url: REDIS_URL, keyPrefix: testPrefix() } }),
     );
     console.log(`redis crash test: ${JSON.stringify(total)}`);
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);

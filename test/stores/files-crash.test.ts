@@ -6,25 +6,18 @@
  *
  * LARDER_CRASH_KILLS sets the number of kills (the files store's share: a fifth of it, at least 10).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../src/main/core/worker-pool.js';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.js';
-import { crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
+import { MINOR_CRASH_KILLS, crashPool, crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
 
-const KILLS = Math.max(10, Math.ceil(Number(process.env.LARDER_CRASH_KILLS ?? 50) / 5));
+const KILLS = MINOR_CRASH_KILLS;
 const LANES = 2;
 
-let pool: WorkerPool;
-beforeAll(() => {
-  pool = new WorkerPool(1);
-});
-afterAll(async () => {
-  await pool.close();
-});
+const pool = crashPool();
 
 describe('files store under SIGKILL, against a model', () => {
   it(`every key holds its synced value or a later one across ${KILLS} kills, during writes and eviction`, async () => {
-    const total = await runCrashLanes(LANES, KILLS, (laneNo, kills) => runCrashLane({ store: 'files', dir: tempDir('larder-files-crash-'), laneNo, kills, pool }));
+    const total = await runCrashLanes(LANES, KILLS, (laneNo, kills) => runCrashLane({ store: 'files', dir: tempDir('larder-files-crash-'), laneNo, kills, pool: pool() }));
     console.log(`files crash test: ${JSON.stringify(total)}`);
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);
     expect(total.boundedKills).toBeGreaterThan(0);

@@ -6,25 +6,18 @@
  *
  * LARDER_CRASH_KILLS sets the number of kills (50 by default); the timeout scales with it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../src/main/core/worker-pool.js';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.js';
-import { crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
+import { CRASH_KILLS, crashPool, crashTimeout, runCrashLane, runCrashLanes } from '../model/crash-lane.js';
 
-const KILLS = Number(process.env.LARDER_CRASH_KILLS ?? 50);
+const KILLS = CRASH_KILLS;
 const LANES = 3;
 
-let pool: WorkerPool;
-beforeAll(() => {
-  pool = new WorkerPool(1);
-});
-afterAll(async () => {
-  await pool.close();
-});
+const pool = crashPool();
 
 describe('log store under SIGKILL, against a model', () => {
   it(`every key holds its synced value or a later one across ${KILLS} kills, during writes, eviction and compaction`, async () => {
-    const total = await runCrashLanes(LANES, KILLS, (laneNo, kills) => runCrashLane({ store: 'log', dir: tempDir('larder-crash-'), laneNo, kills, pool }));
+    const total = await runCrashLanes(LANES, KILLS, (laneNo, kills) => runCrashLane({ store: 'log', dir: tempDir('larder-crash-'), laneNo, kills, pool: pool() }));
     console.log(`log crash test: ${JSON.stringify(total)}`);
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);
     expect(total.compactKills).toBeGreaterThanOrEqual(Math.floor(KILLS / 2));
