@@ -1,6 +1,6 @@
 /** larder's public API. Explicit named exports: what is not listed here is internal. */
 export { Cacher } from './engine/cacher.js';
-export type { CacherStats, FlushInfo, GetOptions, SetOptions, WaitOptions } from './engine/cacher.js';
+export type { CacherStats, FlushInfo, GetOptions, SetOptions, SyncOptions, WaitOptions } from './engine/cacher.js';
 export type { CacherOptions } from './engine/options.js';
 export type { Timers } from './core/timers.js';
 export type { EngineStore, ExpiredRecord, StoreContext, StoredEntry, StoredMeta } from './stores/engine-store.js';
@@ -12,6 +12,9 @@ export type { CompactReport, StoreStats, VerifyReport } from './stores/engine-st
 export { StoreIoError, StoreReadOnlyError } from './stores/log/log-errors.js';
 export { RedisStore } from './stores/redis/redis-store.js';
 export type { RedisStoreOptions } from './stores/redis/redis-store.js';
+export { TieredStore } from './stores/tiered/tiered-store.js';
+export type { LagInfo, ReplicationStats, TieredStoreOptions, TieredStoreStats } from './stores/tiered/tiered-store.js';
+export { ReplicationFailedError, ReplicationTimeoutError } from './stores/tiered/tiered-errors.js';
 export { RedisBackend } from './region/backends/redis-backend.js';
 export { RedisMutex } from './stores/redis/redis-mutex.js';
 export { RedisLockLostError, RedisUnavailableError } from './stores/redis/redis-errors.js';

@@ -51,6 +51,16 @@ export interface WaitOptions {
   timeout?: number;
 }
 
+export interface SyncOptions extends WaitOptions {
+  /**
+   * Which tier to wait for, with a store that has two (`TieredStore`): `'local'` resolves once
+   * the writes are durable on local disk, `'remote'` once the remote tier (Redis) has them too.
+   * With a one-tier store both wait for that tier. `timeout` covers the whole wait.
+   * @default 'local'
+   */
+  tier?: 'local' | 'remote';
+}
+
 export interface FlushInfo {
   /** Entries this batch made durable (or written, with weaker durability). */
   entries: number;
@@ -359,13 +369,14 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   }
 
   /** Stores a value and resolves once it is durable (the seed's `push(..., async=False)`). */
-  async save(key: string, value: unknown, options?: SetOptions & WaitOptions): Promise<void> {
+  async save(key: string, value: unknown, options?: SetOptions & SyncOptions): Promise<void> {
+    const remote = options?.tier !== undefined && syncTier(options.tier) === 'remote';
     this.set(key, value, options?.ttl === undefined ? undefined : { ttl: options.ttl });
     const entry = this.#mem.get(key) as Entry;
     const timeout = waitTimeout(options);
     const waiter = new SyncWaiter(entry, this.options.timers, timeout, (keys) => new SyncTimeoutError(keys, timeout));
     this.#scheduler.soon();
-    return waiter.promise;
+    return remote ? this.#thenRemote(waiter.promise, timeout) : waiter.promise;
   }
 
   /**
@@ -378,11 +389,25 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
    * freed just before the call is enough), or rejects on `timeout` with `ERR_SYNC_TIMEOUT` whose
    * `cause` is the last write error. Called while no write is failing, it rejects at the first
    * failure of a write it waits for (`ERR_WRITE_FAILED`).
+   *
+   * With `tier: 'remote'` and a two-tier store (`TieredStore`) it then waits until the remote
+   * tier has every write the store had taken by then, within the same `timeout`.
    */
-  async sync(options?: WaitOptions): Promise<void> {
+  async sync(options?: SyncOptions): Promise<void> {
     if (!this.#open && this.#lifecycle !== 'stopping') throw new CacherStoppedError('sync');
     const timeout = waitTimeout(options);
-    return this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
+    const remote = options?.tier !== undefined && syncTier(options.tier) === 'remote';
+    const local = this.#barrier(timeout, (keys) => new SyncTimeoutError(keys, timeout));
+    return remote ? this.#thenRemote(local, timeout) : local;
+  }
+
+  /** After a local wait, waits for the store's remote tier with what is left of `timeout`. */
+  async #thenRemote(local: Promise<void>, timeout: number): Promise<void> {
+    const started = this.options.timers.now();
+    await local;
+    const store = this.#store;
+    if (store.replicated === undefined) return;
+    await store.replicated(Math.max(0, timeout - (this.options.timers.now() - started)));
   }
 
   /** Resolves when the queue is below `highWaterMark` (at once if it already is). */
@@ -972,6 +997,11 @@ function validateKey(key: unknown): asserts key is string {
   if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) {
     throw new RangeError(`key must be at most ${MAX_KEY_BYTES} bytes of UTF-8, received ${Buffer.byteLength(key)}`);
   }
+}
+
+function syncTier(tier: unknown): 'local' | 'remote' {
+  if (tier !== 'local' && tier !== 'remote') throw new TypeError(`tier must be 'local' or 'remote', received ${typeof tier === 'string' ? JSON.stringify(tier) : typeof tier}`);
+  return tier;
 }
 
 function waitTimeout(options: WaitOptions | undefined): number {

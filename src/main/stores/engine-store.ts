@@ -165,4 +165,11 @@ export interface EngineStore {
   verify?(): Promise<VerifyReport>;
   /** Sizes of what the store holds. */
   stats?(): StoreStats;
+  /**
+   * Stores with a remote tier behind a local one (`tiered`): resolves once every write the store
+   * has taken so far has reached the remote tier; rejects after `timeout` ms (`ERR_SYNC_TIMEOUT`).
+   * The engine's `sync({ tier: 'remote' })` and `save(…, { tier: 'remote' })` call it after
+   * their local wait. A store without it has one tier: 'remote' waits for the same as 'local'.
+   */
+  replicated?(timeout: number): Promise<void>;
 }
