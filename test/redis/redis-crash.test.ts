@@ -24,5 +24,5 @@ describeRedis('redis store under SIGKILL, against a model', () => {
     console.log(`redis crash test: ${JSON.stringify(total)}`);
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);
     expect(total.valuesChecked).toBeGreaterThan(KILLS * 400 * 0.5);
-  }, crashTimeout(KILLS, LANES));
+  }, crashTimeout(KILLS, LANES, 15_000));
 });

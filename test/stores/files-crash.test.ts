@@ -22,5 +22,5 @@ describe('files store under SIGKILL, against a model', () => {
     expect(total.kills).toBeGreaterThanOrEqual(KILLS);
     expect(total.boundedKills).toBeGreaterThan(0);
     expect(total.valuesChecked).toBeGreaterThan(KILLS * 400 * 0.5);
-  }, crashTimeout(KILLS, LANES));
+  }, crashTimeout(KILLS, LANES, 15_000));
 });
