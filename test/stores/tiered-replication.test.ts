@@ -140,4 +140,31 @@ describeRedis('tiered store: local log first, Redis behind', () => {
     expect(await raw.exists(Array.from({ length: 300 }, (_, i) => `${prefix}v:k${i}`))).toBe(299);
     expect(replication(cache).journalBytes).toBeLessThan(4 * 1024 * 1024);
   });
+
+  it('keys written again while their batch is on its way to Redis: Redis ends with the latest value of each', async () => {
+    const prefix = testPrefix();
+    // Tiny batches and flushes: most batches go from memory while the next ones land.
+    const { cache, errors } = await openCacher({ store: tiered(tempDir(), REDIS_URL, prefix, { maxFlights: 3 }), flushDelay: 0, batchSize: 4 });
+    const hot = ['a', 'b', 'c', 'd', 'e'];
+    const expected = new Map<string, string>();
+    for (let round = 0; round < 60; round++) {
+      for (const key of hot) {
+        cache.set(key, `${key}${round}`);
+        expected.set(key, `${key}${round}`);
+      }
+      cache.set(`cold${round}`, round);
+      if (round % 7 === 3) {
+        cache.delete('e');
+        expected.delete('e');
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await cache.sync({ tier: 'remote' });
+    expect(replication(cache)).toMatchObject({ pending: 0, retainedBytes: 0 });
+    const { cache: other } = await openCacher({ store: new RedisStore({ url: REDIS_URL, keyPrefix: prefix }) });
+    for (const key of hot) expect(await other.load(key), key).toBe(expected.get(key));
+    expect(expected.has('e')).toBe(false); // the last round deletes it after writing it
+    expect(await other.load('cold59')).toBe(59);
+    expect(errors).toEqual([]);
+  });
 });

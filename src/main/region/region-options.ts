@@ -6,17 +6,17 @@
 import { duration, optionalFunction, rejectUnknown, show, validateTimers, waitDuration } from '../core/validate.js';
 import { systemTimers, type Timers } from '../core/timers.js';
 import { Cacher } from '../engine/cacher.js';
-import { RedisStore } from '../stores/redis/redis-store.js';
 import type { Backend } from './backend.js';
 import { CacherBackend } from './backends/cacher-backend.js';
 import { isBackend, type BackendMiddleware } from './backends/proxy-backend.js';
-import { RedisBackend } from './backends/redis-backend.js';
+import { RedisBackend, coordinatorOf } from './backends/redis-backend.js';
 
 export interface RegionOptions {
   /**
    * Where entries live: a `Cacher` (wrapped for you: in a `RedisBackend` when its store is a
-   * `RedisStore`, so single-flight and invalidation reach every process; else in a
-   * `CacherBackend`), or any `Backend` — a `MemoryBackend`, a registered backend…
+   * `RedisStore` or a `TieredStore` in front of one, so single-flight and invalidation reach
+   * every process; else in a `CacherBackend`), or any `Backend` — a `MemoryBackend`, a
+   * registered backend…
    */
   store: Backend | Cacher;
   /** Shown in errors. @default 'default' */
@@ -125,7 +125,7 @@ export function resolveRegionOptions(options: RegionOptions): ResolvedRegionOpti
   if (!Array.isArray(wrap)) throw new TypeError(`wrap must be an array of middleware functions, received ${show(wrap)}`);
   validateTimers(timers);
   return {
-    store: store instanceof Cacher ? (store.store instanceof RedisStore ? new RedisBackend(store) : new CacherBackend(store)) : store,
+    store: store instanceof Cacher ? (coordinatorOf(store.store) !== undefined ? new RedisBackend(store) : new CacherBackend(store)) : store,
     name,
     ttl: duration('ttl', ttl),
     keyMangler: optionalFunction('keyMangler', keyMangler),

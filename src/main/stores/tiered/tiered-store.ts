@@ -30,8 +30,9 @@ import { describeFailure, type BatchColumns, type WriteFailure, type WriteResult
 import { CacherStoppedError, CorruptRecordError, type LarderError } from '../../core/errors.js';
 import { SLICE_MS, sliceClock, unrefTimer } from '../../core/timers.js';
 import { positiveInteger, rejectUnknown, show } from '../../core/validate.js';
-import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from '../engine-store.js';
+import type { BackendMutex, CompactReport, EngineStore, ExpiredRecord, RegionInvalidation, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from '../engine-store.js';
 import type { LogStore } from '../log/log-store.js';
+import { RedisStore } from '../redis/redis-store.js';
 import { OutboxJournal, encodeKeysFrame } from './outbox-journal.js';
 import { ReplicationFailedError, ReplicationTimeoutError } from './tiered-errors.js';
 
@@ -112,6 +113,14 @@ interface Frame {
   landed: boolean;
   /** Keys of the backlog that point at this frame. */
   remaining: number;
+  /**
+   * Some key of it was in the backlog already when it landed (or twice in it). Without that, and
+   * with none of its keys written again since (`remaining` = its key count), none of its keys
+   * can be in another remote batch, so it goes from memory without a per-key look.
+   */
+  overlap: boolean;
+  /** Its retained batch is being sent (its keys are not in `#sending`). */
+  inFlight: boolean;
   /** The batch as the engine encoded it, kept for sending from memory. */
   retained: { batch: BatchColumns; transfer: ArrayBuffer[]; bytes: number } | undefined;
 }
@@ -119,8 +128,10 @@ interface Frame {
 interface Outgoing {
   batch: BatchColumns;
   transfer: ArrayBuffer[];
-  /** The frame each key's value was taken from. */
-  tags: number[];
+  /** A retained batch: the frame all its values were taken from. */
+  frame: Frame | undefined;
+  /** A batch read back: the frame each key's value was taken from. */
+  tags: Frame[] | undefined;
   readBack: number;
 }
 
@@ -154,10 +165,14 @@ export class TieredStore extends EventEmitter implements EngineStore {
   #retained: Frame[] = [];
   #retainedBytes = 0;
   /** key → the frame of its latest unreplicated local write (insertion order: oldest first). */
-  #backlog = new Map<string, number>();
+  #backlog = new Map<string, Frame>();
   /** Keys another process changed since this one last wrote them: read from the remote. */
   #stale = new Set<string>();
-  /** Keys in a remote batch now. */
+  /**
+   * Keys in a remote batch now, except those of a retained batch in flight (`Frame.inFlight`)
+   * that are still its latest write: a read-back batch's keys, and keys written again while
+   * their retained batch is in flight.
+   */
   #sending = new Set<string>();
   #flights = new Set<Promise<void>>();
   #retryTimer: unknown;
@@ -207,7 +222,7 @@ export class TieredStore extends EventEmitter implements EngineStore {
       this.#seq = found.lastSeq;
       this.#mark = found.mark;
       for (const f of found.frames) {
-        const frame: Frame = { seq: f.seq, at: f.at, landed: false, remaining: 0, retained: undefined };
+        const frame = newFrame(f.seq, f.at);
         this.#frames.set(f.seq, frame);
         this.#land(frame, f.keys, undefined);
       }
@@ -323,7 +338,7 @@ export class TieredStore extends EventEmitter implements EngineStore {
     const journal = this.#journal as OutboxJournal;
     const seq = ++this.#seq;
     const at = ctx.timers.now();
-    const frame: Frame = { seq, at, landed: false, remaining: 0, retained: undefined };
+    const frame = newFrame(seq, at);
     this.#frames.set(seq, frame);
     const { keys, kinds } = batch;
     // The copy must be taken before the local write transfers the batch's buffers away.
@@ -375,7 +390,7 @@ export class TieredStore extends EventEmitter implements EngineStore {
       return failAll(batch.keys.length, error);
     }
     const result = this.local.writeSync(batch);
-    const frame: Frame = { seq, at, landed: false, remaining: 0, retained: undefined };
+    const frame = newFrame(seq, at);
     this.#frames.set(seq, frame);
     this.#land(frame, batch.keys, result.failures.length > 0 ? result.failures : undefined);
     return result;
@@ -459,6 +474,45 @@ export class TieredStore extends EventEmitter implements EngineStore {
     };
   }
 
+  // ---- coordination across processes (the remote's) ------------------------------------------
+
+  /**
+   * The remote tier when it is a `RedisStore`: its lock and its region channel are offered here
+   * (`mutex`, `publishRegionInvalidation`, `onRegionInvalidation`), so a Region over a cacher on
+   * this store runs one creator per key across processes. Undefined for another remote.
+   */
+  get redis(): RedisStore | undefined {
+    return this.remote instanceof RedisStore ? this.remote : undefined;
+  }
+
+  /** The remote's lease of a `mutex` lock, in ms. */
+  get lockLease(): number {
+    return this.#redis('lockLease').lockLease;
+  }
+
+  /**
+   * A lock on `key` shared by every process on the remote's prefix. Whoever holds it and writes
+   * must let it go only once the write reached the remote (`sync({ tier: 'remote' })`): another
+   * process finds the value there, not in this process's local log.
+   */
+  mutex(key: string): BackendMutex {
+    return this.#redis('mutex').mutex(key);
+  }
+
+  publishRegionInvalidation(message: RegionInvalidation): Promise<void> {
+    return this.#redis('publishRegionInvalidation').publishRegionInvalidation(message);
+  }
+
+  onRegionInvalidation(listener: (message: RegionInvalidation) => void): () => void {
+    return this.#redis('onRegionInvalidation').onRegionInvalidation(listener);
+  }
+
+  #redis(what: string): RedisStore {
+    const redis = this.redis;
+    if (redis === undefined) throw new TypeError(`${what}: the remote tier is a ${this.remote.kind} store, not a RedisStore`);
+    return redis;
+  }
+
   // ---- replication ---------------------------------------------------------------------------
 
   /**
@@ -475,10 +529,12 @@ export class TieredStore extends EventEmitter implements EngineStore {
       const key = keys[i] as string;
       const before = backlog.get(key);
       if (before !== undefined) {
-        const older = this.#frames.get(before);
-        if (older !== undefined) older.remaining--;
+        before.remaining--;
+        frame.overlap = true;
+        // Its older value is on its way to the remote: this write waits until it is back.
+        if (before.inFlight) this.#sending.add(key);
       }
-      backlog.set(key, frame.seq);
+      backlog.set(key, frame);
       frame.remaining++;
       stale?.delete(key);
     }
@@ -552,18 +608,20 @@ export class TieredStore extends EventEmitter implements EngineStore {
       const retained = frame.retained as NonNullable<Frame['retained']>;
       const keys = retained.batch.keys;
       let superseded = false;
-      let busy = false;
-      const sending = this.#sending.size > 0 ? this.#sending : undefined;
-      for (const key of keys) {
-        if (this.#backlog.get(key) !== frame.seq) superseded = true;
-        else if (sending?.has(key) === true) busy = true;
+      if (frame.overlap || frame.remaining !== keys.length) {
+        let busy = false;
+        const sending = this.#sending.size > 0 ? this.#sending : undefined;
+        for (const key of keys) {
+          if (this.#backlog.get(key) !== frame) superseded = true;
+          else if (sending?.has(key) === true) busy = true;
+        }
+        if (busy && !superseded) return 'busy';
       }
-      if (busy && !superseded) return 'busy';
       this.#retained.shift();
       frame.retained = undefined;
       this.#retainedBytes -= retained.bytes;
       if (superseded) continue;
-      return { batch: retained.batch, transfer: retained.transfer, tags: keys.map(() => frame.seq), readBack: 0 };
+      return { batch: retained.batch, transfer: retained.transfer, frame, tags: undefined, readBack: 0 };
     }
     return undefined;
   }
@@ -577,7 +635,7 @@ export class TieredStore extends EventEmitter implements EngineStore {
     const ctx = this.#ctx as StoreContext;
     const deadline = sliceClock() + SLICE_MS;
     const keys: string[] = [];
-    const tags: number[] = [];
+    const tags: Frame[] = [];
     const kinds: number[] = [];
     const codecs: number[] = [];
     const createdAt: number[] = [];
@@ -585,10 +643,10 @@ export class TieredStore extends EventEmitter implements EngineStore {
     const values: Uint8Array[] = [];
     let total = 0;
     let visited = 0;
-    for (const [key, seq] of this.#backlog) {
+    for (const [key, frame] of this.#backlog) {
       // Keys passed over count too: a backlog led by keys being sent must not hold the loop.
       if (keys.length >= this.batchSize || ((++visited & 31) === 0 && sliceClock() > deadline)) break;
-      if (this.#sending.has(key) || this.#frames.get(seq)?.retained !== undefined) continue;
+      if (frame.retained !== undefined || frame.inFlight || this.#sending.has(key)) continue;
       let entry: StoredEntry | undefined;
       let bytes: Uint8Array | undefined;
       let codec = ctx.codec.id;
@@ -607,7 +665,7 @@ export class TieredStore extends EventEmitter implements EngineStore {
         continue;
       }
       keys.push(key);
-      tags.push(seq);
+      tags.push(frame);
       kinds.push(entry === undefined ? RecordKind.delete : RecordKind.put);
       codecs.push(codec);
       createdAt.push(entry?.createdAt ?? ctx.timers.now());
@@ -634,12 +692,13 @@ export class TieredStore extends EventEmitter implements EngineStore {
       valueOffsets,
       values: data,
     };
-    return { batch, transfer: [data.buffer, valueOffsets.buffer], tags, readBack: keys.length };
+    return { batch, transfer: [data.buffer, valueOffsets.buffer], frame: undefined, tags, readBack: keys.length };
   }
 
   #send(out: Outgoing): void {
     const keys = out.batch.keys;
-    for (const key of keys) this.#sending.add(key);
+    if (out.frame !== undefined) out.frame.inFlight = true;
+    else for (const key of keys) this.#sending.add(key);
     let writing: Promise<WriteResult>;
     try {
       writing = this.remote.write(out.batch, out.transfer);
@@ -660,18 +719,42 @@ export class TieredStore extends EventEmitter implements EngineStore {
 
   /** A remote batch came back: each key it carried leaves the backlog unless written again meanwhile. */
   #sent(keys: readonly string[], out: Outgoing, result: WriteResult): void {
-    for (const key of keys) this.#sending.delete(key);
     const failed = result.failures.length === 0 ? undefined : new Set(result.failures.map((f) => f.index));
+    const backlog = this.#backlog;
     let ok = 0;
-    for (let i = 0; i < keys.length; i++) {
-      if (failed?.has(i) === true) continue;
-      ok++;
-      const key = keys[i] as string;
-      const seq = out.tags[i] as number;
-      if (this.#backlog.get(key) !== seq) continue;
-      this.#backlog.delete(key);
-      const frame = this.#frames.get(seq);
-      if (frame !== undefined) frame.remaining--;
+    const frame = out.frame;
+    if (frame !== undefined) {
+      frame.inFlight = false;
+      if (failed === undefined && frame.remaining === keys.length) {
+        // No key of it was written again meanwhile: every one of them leaves the backlog.
+        for (const key of keys) backlog.delete(key);
+        frame.remaining = 0;
+        ok = keys.length;
+      } else {
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as string;
+          const latest = backlog.get(key) === frame;
+          // Written again while in flight: that write waited for this batch (see #land).
+          if (!latest) this.#sending.delete(key);
+          if (failed?.has(i) === true) continue;
+          ok++;
+          if (!latest) continue;
+          backlog.delete(key);
+          frame.remaining--;
+        }
+      }
+    } else {
+      const tags = out.tags as Frame[];
+      for (const key of keys) this.#sending.delete(key);
+      for (let i = 0; i < keys.length; i++) {
+        if (failed?.has(i) === true) continue;
+        ok++;
+        const key = keys[i] as string;
+        const tag = tags[i] as Frame;
+        if (backlog.get(key) !== tag) continue;
+        backlog.delete(key);
+        tag.remaining--;
+      }
     }
     this.#counts.replicated += ok;
     if (out.readBack > 0) this.#counts.readBack += failed === undefined ? out.readBack : ok;
@@ -761,17 +844,28 @@ export class TieredStore extends EventEmitter implements EngineStore {
 
 const EMPTY = new Uint8Array(0);
 
+function newFrame(seq: number, at: number): Frame {
+  return { seq, at, landed: false, remaining: 0, overlap: false, inFlight: false, retained: undefined };
+}
+
 /** A batch's own copy of its value buffers (the engine's are transferred to the local writer). */
 function copyBatch(batch: BatchColumns, bytes: number): NonNullable<Frame['retained']> {
-  const values = new Uint8Array(batch.values);
+  const values = copyBytes(batch.values);
   const valueOffsets = new Uint32Array(batch.valueOffsets);
   const copy: BatchColumns = { keys: batch.keys, kinds: batch.kinds, codecs: batch.codecs, createdAt: batch.createdAt, expiresAt: batch.expiresAt, valueOffsets, values };
-  const transfer = [values.buffer, valueOffsets.buffer];
+  const transfer = [values.buffer as ArrayBuffer, valueOffsets.buffer];
   if (batch.packed !== undefined) {
-    copy.packed = new Uint8Array(batch.packed);
+    copy.packed = copyBytes(batch.packed);
     transfer.push(copy.packed.buffer as ArrayBuffer);
   }
   return { batch: copy, transfer, bytes };
+}
+
+/** Bytes in an ArrayBuffer of their own (transferable), not zero-filled first: they are overwritten at once. */
+function copyBytes(source: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(Buffer.allocUnsafeSlow(source.byteLength).buffer, 0, source.byteLength);
+  copy.set(source);
+  return copy;
 }
 
 function failAll(n: number, error: unknown): WriteResult {
