@@ -106,6 +106,16 @@ export interface WriteResult {
    * last one (length keys + 1). Only for a batch without failures.
    */
   offsets?: Float64Array;
+  /**
+   * `log` store: bytes of this failed batch that are still in the segment because they could
+   * not be taken back out (see src/shared/writers/log-writer.ts): the store seals the segment.
+   */
+  torn?: ByteRange;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
 }
 
 /**
@@ -132,8 +142,11 @@ export interface LogProblem {
 export type LogJob =
   /** Index one segment at open: from its hint when valid, else by a scan (then cut a torn tail, write a hint). */
   | { job: 'open'; dir: string; segment: string; repair: boolean; fileMode: number }
-  /** A segment is full and all its batches landed: write its hint file. */
-  | { job: 'seal'; dir: string; segment: string; fileMode: number }
+  /**
+   * A segment is full and all its batches landed: cut what failed batches left past `end` (the
+   * end of the last batch that landed), zero their `torn` ranges below it, write its hint file.
+   */
+  | { job: 'seal'; dir: string; segment: string; fileMode: number; end?: number; torn?: ByteRange[] }
   /** Copy the live records at `offsets`/`sizes` of `segment` to `output` at `position`. */
   | { job: 'compact-copy'; dir: string; segment: string; output: string; position: number; offsets: Float64Array; sizes: Uint32Array; fileMode: number }
   /** Cut `output` to `size`, make it durable, give it a hint, rename it to `final`: the compaction's commit point. */
@@ -143,7 +156,9 @@ export type LogJob =
   /** Remove segments (and their hints) no read uses any more. */
   | { job: 'remove'; dir: string; segments: string[]; durability: Durability }
   /** Check every record of a segment. */
-  | { job: 'verify'; dir: string; segment: string };
+  | { job: 'verify'; dir: string; segment: string }
+  /** Write the store's BUDGET file (see log-format.ts): best effort, like hints. */
+  | { job: 'budget'; dir: string; json: string; fileMode: number };
 
 export interface LogTask {
   op: 'log';

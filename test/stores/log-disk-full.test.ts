@@ -5,47 +5,14 @@
  * segment and compacts, one segment at a time), so it recovers both when space is freed from
  * outside and when only its own overwrites and deletes can free it.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmdirSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
+import { freeBytes, requireMount, smallDisk } from '../helpers/small-disk.js';
 import { LogStore, type Cacher, type LarderError } from '../../src/main/index.js';
 
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) console.log('log-disk-full: skipped, mounting a tmpfs needs root (CI runs as root)');
-
-const mounted: string[] = [];
-
-/** A fresh tmpfs of `mb` MiB, unmounted after the suite. */
-function smallDisk(mb: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'larder-full-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m`, 'tmpfs', dir]);
-  mounted.push(dir);
-  return dir;
-}
-
-afterAll(async () => {
-  // After every afterEach: the cachers the helper stops no longer hold files on the mounts.
-  for (const dir of mounted.splice(0)) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        execFileSync('umount', [dir]);
-        break;
-      } catch (error) {
-        if (attempt === 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    rmdirSync(dir);
-  }
-});
-
-const freeBytes = (dir: string): number => {
-  const fs = statfsSync(dir);
-  return fs.bavail * fs.bsize;
-};
+const canRun = requireMount('log-disk-full');
 
 const value = (i: number, round: number): { i: number; round: number; pad: string } => ({ i, round, pad: `${round}`.repeat(1000) });
 
@@ -61,9 +28,9 @@ async function syncThrough(cache: Cacher): Promise<void> {
 
 const isNoSpace = (e: LarderError): boolean => e.code === 'ERR_WRITE_FAILED' && (e as { osCode?: string }).osCode === 'ENOSPC';
 
-describe.skipIf(!isRoot)('log store on a full disk (real tmpfs)', () => {
+describe.skipIf(!canRun)('log store on a full disk (real tmpfs)', () => {
   it('reports ENOSPC, keeps the values, and lands them once space is freed from outside', { timeout: 120_000 }, async () => {
-    const disk = smallDisk(16);
+    const disk = smallDisk(16 * 1024);
     const dir = join(disk, 'store');
     mkdirSync(dir);
     const filler = join(disk, 'filler');
@@ -86,7 +53,7 @@ describe.skipIf(!isRoot)('log store on a full disk (real tmpfs)', () => {
   });
 
   it('recovers by compaction alone when overwrites and deletes filled the disk (nothing freed from outside)', { timeout: 240_000 }, async () => {
-    const disk = smallDisk(8);
+    const disk = smallDisk(8 * 1024);
     const dir = join(disk, 'store');
     mkdirSync(dir);
     const keys = 2000;

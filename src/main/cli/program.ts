@@ -32,7 +32,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('inspect')
-    .description('store kind, format version, keys, live/dead bytes, segments, oldest/newest entry, expired count')
+    .description('store kind, format version, keys, live/dead bytes, disk budget and evictions, segments, oldest/newest entry, expired count')
     .argument('<dir>', 'store directory')
     .option('--json', 'print JSON')
     .action(async (dir: string, opts: { json?: boolean }) => {

@@ -20,6 +20,9 @@
  *
  * A hint whose checksum fails or whose segment size differs from the segment's is ignored
  * and the segment scanned instead: hints only make open faster, they are never trusted over data.
+ *
+ * A store opened with a `maxDiskBytes` budget keeps it in `BUDGET` (JSON: `DiskBudgetRecord`),
+ * with the count of its evictions, so that `larder inspect` can show them from another process.
  */
 import { crc32 } from 'node:zlib';
 import type { LogIndexChunk } from '../protocol.js';
@@ -28,6 +31,15 @@ export const SEGMENT_SUFFIX = '.log';
 export const HINT_SUFFIX = '.hint';
 export const TMP_SUFFIX = '.tmp';
 export const LOCK_FILE = 'LOCK';
+export const BUDGET_FILE = 'BUDGET';
+
+/** What `BUDGET` holds. */
+export interface DiskBudgetRecord {
+  maxDiskBytes: number;
+  diskPolicy: 'lrs' | 'lru' | 'none';
+  /** Keys evicted to keep within a budget, over every open of the store since it had one. */
+  evictions: number;
+}
 
 const HINT_MAGIC = 0x4844524c; // "LRDH" read as little-endian uint32
 const HINT_VERSION = 1;

@@ -88,10 +88,16 @@ export const fsLayer = {
   },
 };
 
-/** Writes all of `data` at `position` (a write may take fewer bytes than asked). */
-export function writeAllAt(fd: number, data: Uint8Array, position: number): void {
+/**
+ * Writes all of `data` at `position` (a write may take fewer bytes than asked). When a write
+ * fails part-way (ENOSPC after a short write), `progress.written` says how many bytes landed.
+ */
+export function writeAllAt(fd: number, data: Uint8Array, position: number, progress?: { written: number }): void {
   let done = 0;
-  while (done < data.length) done += fsLayer.writeSync(fd, data, done, data.length - done, position + done);
+  while (done < data.length) {
+    done += fsLayer.writeSync(fd, data, done, data.length - done, position + done);
+    if (progress !== undefined) progress.written = done;
+  }
 }
 
 /**

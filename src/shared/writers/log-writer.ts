@@ -1,8 +1,8 @@
 /**
  * Write side of the `log` store: frames a whole batch into one buffer, claims that many bytes of
  * the segment (see LogTarget), writes them with one positional write, and fsyncs once.
- * The batch lands entirely or is reported failed entirely (its range then reads as a damaged
- * or empty stretch, which scans skip).
+ * The batch lands entirely or is reported failed entirely, and a failed one takes its bytes
+ * back out of the segment (see `withdraw`).
  *
  * In a worker the fsync runs on libuv's thread pool (`writeLogBatchAsync`): while one batch's
  * fsync waits on the disk, the next batch is framed and written (the pool lets a worker hold two
@@ -11,7 +11,7 @@
 import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { RecordKind, recordBound, writeRecord } from '../format/record.js';
-import { toFailure, type LogTarget, type WriteBatch, type WriteResult } from '../protocol.js';
+import { toFailure, type ByteRange, type LogTarget, type WriteBatch, type WriteResult } from '../protocol.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../fs/fs-layer.js';
 import { emptyColumns, type RecordColumns } from '../format/log-format.js';
 
@@ -159,11 +159,12 @@ interface Placed {
   path: string;
   descriptor: Descriptor;
   offsets: Float64Array;
+  position: number;
   total: number;
 }
 
-/** Frames the batch, claims its range, writes it: everything but the fsync. */
-function place(batch: WriteBatch, target: LogTarget): Placed {
+/** Frames the batch, claims its range, writes it: everything but the fsync. A failure comes back as the batch's result. */
+function place(batch: WriteBatch, target: LogTarget): Placed | WriteResult {
   const n = batch.keys.length;
   let bound = 0;
   for (let i = 0; i < n; i++) bound += recordBound(batch.keys[i] as string, (batch.valueOffsets[i + 1] as number) - (batch.valueOffsets[i] as number));
@@ -186,55 +187,91 @@ function place(batch: WriteBatch, target: LogTarget): Placed {
   for (let i = 0; i < n; i++) offsets[i] = (offsets[i] as number) + position;
   offsets[n] = position + total;
   const path = join(target.dir, target.segment);
+  let descriptor: Descriptor | undefined;
+  const progress = { written: 0 };
   try {
-    const descriptor = segmentFd(path, target);
-    writeAllAt(descriptor.fd, out.subarray(0, total), position);
-    logBatch(path, batch, offsets, position, total);
-    return { path, descriptor, offsets, total };
+    descriptor = segmentFd(path, target);
+    writeAllAt(descriptor.fd, out.subarray(0, total), position, progress);
   } catch (error) {
-    forget(path);
-    breakLog(path);
-    throw error;
+    return failed(batch, error, path, descriptor, target.cursor, position, total, progress.written);
   }
+  logBatch(path, batch, offsets, position, total);
+  return { path, descriptor, offsets, position, total };
 }
 
-function failedAll(batch: WriteBatch, error: unknown): WriteResult {
-  return { failures: batch.keys.map((_, i) => toFailure(i, error)), bytes: 0 };
+/** The batch's result when its write or fsync failed, once its bytes are out of the segment. */
+function failed(batch: WriteBatch, error: unknown, path: string, descriptor: Descriptor | undefined, cursor: SharedArrayBuffer, position: number, total: number, written: number): WriteResult {
+  const withdrawn = withdraw(descriptor?.fd, cursor, position, total, written);
+  if (!withdrawn.claimReturned) breakLog(path);
+  forget(path);
+  const result: WriteResult = { failures: batch.keys.map((_, i) => toFailure(i, error)), bytes: 0 };
+  if (withdrawn.torn !== undefined) result.torn = withdrawn.torn;
+  return result;
+}
+
+/** Zeros to overwrite a failed batch with, allocated on the first failure. */
+let zeros: Buffer | undefined;
+
+/**
+ * Takes a failed batch's bytes back out of the log. Left in place, a batch cut short by ENOSPC
+ * becomes a damaged stretch in the middle of the segment once later batches land after it
+ * (verify and every open report it), and its complete records, of writes reported failed,
+ * would be read at the next open.
+ *
+ * Only the batch's own range may be touched: other threads' batches may be landing on either
+ * side of it, so cutting the file back (ftruncate) could cut them. Instead the bytes it wrote
+ * are overwritten with zeros, which scans skip silently as a range claimed but never written;
+ * overwriting bytes already written needs no free space. Then, if no batch claimed a range
+ * after it, the claim is given back (compare-and-swap on the cursor): the next batch writes
+ * over the zeros, and the store's idea of the segment's end does not count them. What is left
+ * past the last batch that landed is cut when the segment is sealed, once no batch is running
+ * (src/main/stores/log/log-store.ts). When the zeros cannot be written, the range is `torn`:
+ * the claim is kept (a retry of the same keys must land after it, not over part of it) and the
+ * store seals the segment, so nothing more is appended behind it.
+ */
+export function withdraw(fd: number | undefined, cursor: SharedArrayBuffer, position: number, total: number, written: number): { claimReturned: boolean; torn?: ByteRange } {
+  if (written > 0 && fd !== undefined) {
+    try {
+      zeros ??= Buffer.alloc(64 * 1024);
+      for (let done = 0; done < written; ) {
+        const n = Math.min(zeros.length, written - done);
+        writeAllAt(fd, zeros.subarray(0, n), position + done);
+        done += n;
+      }
+    } catch {
+      return { claimReturned: false, torn: { offset: position, length: written } };
+    }
+  }
+  const end = BigInt(position + total);
+  const claimReturned = Atomics.compareExchange(new BigInt64Array(cursor), 0, end, BigInt(position)) === end;
+  return { claimReturned };
 }
 
 /** The whole batch on this thread, fsync included (the caller's thread's last flush at exit). */
 export function writeLogBatch(batch: WriteBatch, target: LogTarget): WriteResult {
-  let placed: Placed | undefined;
-  try {
-    placed = place(batch, target);
-    if (target.durability === 'fsync') fsLayer.fsyncSync(placed.descriptor.fd);
-  } catch (error) {
-    if (placed !== undefined) {
-      forget(placed.path);
-      breakLog(placed.path);
+  const placed = place(batch, target);
+  if ('failures' in placed) return placed;
+  if (target.durability === 'fsync') {
+    try {
+      fsLayer.fsyncSync(placed.descriptor.fd);
+    } catch (error) {
+      return failed(batch, error, placed.path, placed.descriptor, target.cursor, placed.position, placed.total, placed.total);
     }
-    return failedAll(batch, error);
   }
   return { failures: [], bytes: placed.total, offsets: placed.offsets };
 }
 
 /** The same, with the fsync on libuv's pool. */
 export async function writeLogBatchAsync(batch: WriteBatch, target: LogTarget): Promise<WriteResult> {
-  let placed: Placed;
-  try {
-    placed = place(batch, target);
-  } catch (error) {
-    return failedAll(batch, error);
-  }
+  const placed = place(batch, target);
+  if ('failures' in placed) return placed;
   const { descriptor, path } = placed;
   if (target.durability === 'fsync') {
     descriptor.busy++;
     try {
       await fsLayer.fsync(descriptor.fd);
     } catch (error) {
-      forget(path);
-      breakLog(path);
-      return failedAll(batch, error);
+      return failed(batch, error, path, descriptor, target.cursor, placed.position, placed.total, placed.total);
     } finally {
       descriptor.busy--;
       closeIfIdle(descriptor);

@@ -7,10 +7,10 @@ import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { unlessMissing } from '../../shared/fs/unless-missing.js';
 import { decodeRecord } from '../../shared/format/record.js';
-import { toFailure, type LogIndexChunk, type LogJob, type LogJobResult, type LogProblem, type LogTask } from '../../shared/protocol.js';
+import { toFailure, type ByteRange, type LogIndexChunk, type LogJob, type LogJobResult, type LogProblem, type LogTask } from '../../shared/protocol.js';
 import { writeFileAtomicSync } from '../../shared/fs/atomic-write.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../../shared/fs/fs-layer.js';
-import { columnsToChunk, decodeHint, encodeHint, hintName } from '../../shared/format/log-format.js';
+import { BUDGET_FILE, columnsToChunk, decodeHint, encodeHint, hintName } from '../../shared/format/log-format.js';
 import { FileWindow, scanSegmentFd, scanSegmentFile } from './log-scan.js';
 import { forgetSegments, openForWrite, takeSegmentLog } from '../../shared/writers/log-writer.js';
 
@@ -33,6 +33,7 @@ function runJob(job: LogJob): LogJobResult {
       // Every batch of a segment may have failed before its file was even created.
       const path = join(job.dir, job.segment);
       if (!existsSync(path)) return { size: 0, problems: [] };
+      if (job.end !== undefined) clearFailed(path, job.end, job.torn ?? []);
       const size = statSync(path).size;
       const written = takeSegmentLog(path, size);
       if (written !== undefined) {
@@ -65,6 +66,9 @@ function runJob(job: LogJob): LogJobResult {
       }
       if (job.durability === 'fsync') fsyncDir(job.dir);
       return {};
+    case 'budget':
+      writeFileAtomicSync(join(job.dir, BUDGET_FILE), [Buffer.from(job.json)], { mode: job.fileMode, fsync: false });
+      return {};
     case 'verify': {
       if (!existsSync(join(job.dir, job.segment))) return { problems: [], records: 0, size: 0 };
       const scan = scanSegmentFile(join(job.dir, job.segment));
@@ -72,6 +76,28 @@ function runJob(job: LogJob): LogJobResult {
       if (scan.validEnd < scan.fileSize) problems.push({ offset: scan.validEnd, reason: `torn tail of ${scan.fileSize - scan.validEnd} bytes` });
       return { problems, records: scan.records.keys.length, size: scan.fileSize };
     }
+  }
+}
+
+/**
+ * Sealing, no batch running: what failed batches left behind goes. Past `end` (where the last
+ * batch that landed ends) every byte is a failed batch's, so the file is cut there; a torn
+ * range below it is zeroed again. Best effort: what stays is a torn tail (cut at the next open)
+ * or a damaged stretch (reported, and gone at the segment's compaction).
+ */
+function clearFailed(path: string, end: number, torn: readonly ByteRange[]): void {
+  let fd: number | undefined;
+  try {
+    fd = fsLayer.openSync(path, 'r+');
+    if (fstatSync(fd).size > end) fsLayer.ftruncateSync(fd, end);
+    for (const range of torn) {
+      const length = Math.min(range.length, end - range.offset);
+      if (length > 0) writeAllAt(fd, Buffer.alloc(length), range.offset);
+    }
+  } catch {
+    // the seal still writes the hint of what is there
+  } finally {
+    if (fd !== undefined) fsLayer.closeSync(fd);
   }
 }
 

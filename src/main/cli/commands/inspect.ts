@@ -2,6 +2,8 @@
 import { FORMAT_VERSION, HEADER_SIZE } from '../../../shared/format/record.js';
 import { fmtBytes, fmtDate, fmtInt } from '../format.js';
 import { formatVersionOnDisk, lockOwner, openStore, shardCount, type DiskStoreKind } from '../store-dir.js';
+import { readDiskBudget } from '../../stores/log/budget-file.js';
+import { replicationRows } from './inspect-replication.js';
 
 export interface Inspection {
   dir: string;
@@ -21,6 +23,11 @@ export interface Inspection {
   segments: number;
   oldest: { key: string; createdAt: number } | null;
   newest: { key: string; createdAt: number } | null;
+  /**
+   * The `maxDiskBytes` budget the store was last opened with (log store; null: never had one),
+   * how much of it the files take, and the keys evicted to keep within it over its life.
+   */
+  budget: { maxDiskBytes: number; diskPolicy: string; usedBytes: number; evictions: number } | null;
 }
 
 export async function inspectStore(dir: string): Promise<Inspection> {
@@ -46,6 +53,9 @@ export async function inspectStore(dir: string): Promise<Inspection> {
     }
     for (const { key } of expired) visit(key);
     const stats = cache.storeStats;
+    const totalBytes = stats?.totalBytes ?? recordBytes;
+    // The files store has no budget (see docs/log-store.md): nothing to show.
+    const recorded = kind === 'log' ? readDiskBudget(dir) : undefined;
     return {
       dir,
       kind,
@@ -57,10 +67,11 @@ export async function inspectStore(dir: string): Promise<Inspection> {
       // The files store keeps no dead records: a delete unlinks, an overwrite replaces.
       liveBytes: stats?.liveBytes ?? recordBytes,
       deadBytes: stats?.deadBytes ?? 0,
-      totalBytes: stats?.totalBytes ?? recordBytes,
+      totalBytes,
       segments: stats?.segments ?? shardCount(dir),
       oldest,
       newest,
+      budget: recorded === undefined ? null : { maxDiskBytes: recorded.maxDiskBytes, diskPolicy: recorded.diskPolicy, usedBytes: totalBytes, evictions: recorded.evictions },
     };
   } finally {
     await cache.stop();
@@ -78,9 +89,19 @@ export function printInspection(i: Inspection): string {
     ['live', `${fmtBytes(i.liveBytes)}`],
     ['dead', `${fmtBytes(i.deadBytes)}${i.kind === 'log' ? ' (compact frees it)' : ' (the files store keeps none)'}`],
     ['total', fmtBytes(i.totalBytes)],
+    ['budget', printBudget(i)],
+    // A tiered store's outbox (nothing for a plain log store): what has not reached the remote tier.
+    ...replicationRows(i.dir),
     [i.kind === 'log' ? 'segments' : 'shards', fmtInt(i.segments)],
     ['oldest', entry(i.oldest)],
     ['newest', entry(i.newest)],
   ];
   return rows.map(([k, v]) => `${k.padEnd(9)} ${v}`).join('\n');
+}
+
+function printBudget(i: Inspection): string {
+  const b = i.budget;
+  if (b === null) return i.kind === 'log' ? 'none (no maxDiskBytes)' : 'none (the files store has no disk budget)';
+  const share = Math.round((100 * b.usedBytes) / b.maxDiskBytes);
+  return `${fmtBytes(b.maxDiskBytes)} maxDiskBytes, diskPolicy '${b.diskPolicy}': ${fmtBytes(b.usedBytes)} used (${share}%), ${fmtInt(b.evictions)} keys evicted`;
 }

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import fse from 'fs-extra';
 import { unlessMissingAsync } from '../../../shared/fs/unless-missing.js';
 import { RecordKind, decodeRecord } from '../../../shared/format/record.js';
-import { describeFailure, type BatchColumns, type LogIndexChunk, type LogJob, type LogJobResult, type LogTarget, type WriteResult } from '../../../shared/protocol.js';
+import { describeFailure, type BatchColumns, type ByteRange, type LogIndexChunk, type LogJob, type LogJobResult, type LogTarget, type WriteResult } from '../../../shared/protocol.js';
 import {
   HINT_SUFFIX,
   LOCK_FILE,
@@ -31,6 +31,7 @@ import {
   hintName,
   parseSegmentName,
   segmentName,
+  type DiskBudgetRecord,
   type SegmentId,
 } from '../../../shared/format/log-format.js';
 import { writeLogBatch } from '../../../shared/writers/log-writer.js';
@@ -39,6 +40,7 @@ import { CorruptRecordError } from '../../core/errors.js';
 import { positiveInteger, rejectUnknown, show } from '../../core/validate.js';
 import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from '../engine-store.js';
 import { LogIndex } from './log-index.js';
+import { readDiskBudget } from './budget-file.js';
 import { DiskFullError, StoreIoError, StoreReadOnlyError } from './log-errors.js';
 import { readStoredEntry } from '../record-reader.js';
 import { RecordWindow } from './record-window.js';
@@ -131,8 +133,16 @@ interface Segment extends SegmentId {
   sealed: boolean;
   /** Read descriptor, opened on first read. */
   fd: number | undefined;
-  /** Append position shared with the writers (segments written by this process). */
+  /** Append position shared with the writers (segments written by this process, until sealed). */
   cursor: BigInt64Array | undefined;
+  /** Where the last batch that landed in it ends: past it, only failed batches' bytes. */
+  landedEnd: number;
+  /** A batch failed in it: its seal cuts what failed batches left past `landedEnd`. */
+  failed: boolean;
+  /** Bytes of failed batches the writer could not take back out (see log-writer.ts): zeroed again at the seal. */
+  torn: ByteRange[];
+  /** A seal that cuts the file, in progress: compaction waits for it. */
+  cutting: Promise<void> | undefined;
 }
 
 export class LogStore extends EventEmitter implements EngineStore {
@@ -149,6 +159,12 @@ export class LogStore extends EventEmitter implements EngineStore {
   readonly maxDiskBytes: number;
   readonly diskPolicy: DiskPolicy;
   #evictions = 0;
+  /** Evictions recorded in the BUDGET file at open: the file counts on from them. */
+  #evictionsBefore = 0;
+  #budgetWrite: Promise<void> | undefined;
+  #budgetStale = false;
+  /** Evictions since the BUDGET file was last written: it is written after the compaction that frees their bytes, and at close. */
+  #evictionsUnsaved = false;
   /** Value bytes of the batches posted and not landed yet ('none' counts them against the budget). */
   #pendingBytes = 0;
   #context: StoreContext | undefined;
@@ -208,6 +224,7 @@ export class LogStore extends EventEmitter implements EngineStore {
     if (!this.readOnly) {
       await fse.ensureDir(this.dir, { mode: context.mode.dir });
       this.#lock = StoreLock.acquire(this.dir, context.mode.file);
+      this.#evictionsBefore = readDiskBudget(this.dir)?.evictions ?? 0;
       this.#segmentLimit = Math.min(await segmentLimit(this.dir, this.segmentSize), Math.max(MIN_SEGMENT, Math.floor(this.maxDiskBytes / FS_SHARE)));
     }
     try {
@@ -215,6 +232,8 @@ export class LogStore extends EventEmitter implements EngineStore {
       const warming = this.readOnly ? undefined : context.pool().warm();
       await this.#load(context);
       await warming;
+      // Without a budget the file is left alone: the CLI opens stores without one.
+      if (!this.readOnly && this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#saveBudget();
     } catch (error) {
       this.#closeFds();
       this.#lock?.release();
@@ -292,6 +311,7 @@ export class LogStore extends EventEmitter implements EngineStore {
     if (this.#context === undefined) return;
     this.#closing = true;
     await this.#settled();
+    if (this.#evictionsUnsaved) this.#saveBudget();
     const active = this.#active;
     if (active !== undefined) {
       this.#active = undefined;
@@ -472,6 +492,16 @@ export class LogStore extends EventEmitter implements EngineStore {
     segment.pending--;
     segment.bytes = appended(segment);
     const offsets = result?.offsets;
+    if (result?.torn !== undefined) {
+      // Its partial bytes are still in the segment: nothing more is appended behind them.
+      segment.torn.push(result.torn);
+      if (this.#active === segment) {
+        this.#active = undefined;
+        this.#retire(segment);
+      }
+    }
+    if (result === undefined || result.failures.length > 0) segment.failed = true;
+    else if (offsets !== undefined) segment.landedEnd = Math.max(segment.landedEnd, offsets[keys.length] as number);
     if (result !== undefined && result.failures.length === 0 && offsets !== undefined) {
       const index = this.#index;
       for (let i = 0; i < keys.length; i++) {
@@ -569,6 +599,29 @@ export class LogStore extends EventEmitter implements EngineStore {
     this.#ctx().invalidate(keys);
     this.#evictions += keys.length;
     this.emit('evict', { keys, bytes, reason } satisfies EvictInfo);
+    // Not written now: a job in the writer pool here would hold back the compaction that makes room.
+    this.#evictionsUnsaved = true;
+  }
+
+  /** Records the budget and the evictions so far in the BUDGET file, one write at a time. */
+  #saveBudget(): void {
+    this.#evictionsUnsaved = false;
+    if (this.#budgetWrite !== undefined) {
+      this.#budgetStale = true;
+      return;
+    }
+    const record: DiskBudgetRecord = { maxDiskBytes: this.maxDiskBytes, diskPolicy: this.diskPolicy, evictions: this.#evictionsBefore + this.#evictions };
+    const job: LogJob = { job: 'budget', dir: this.dir, json: JSON.stringify(record), fileMode: this.#ctx().mode.file };
+    // Best effort, like hints: a failure (ENOSPC) leaves the previous count, which only inspect reads.
+    this.#budgetWrite = this.#track(
+      this.#job(job).then(() => {
+        this.#budgetWrite = undefined;
+        if (this.#budgetStale) {
+          this.#budgetStale = false;
+          this.#saveBudget();
+        }
+      }),
+    );
   }
 
   /** The active segment is full: no new batch goes to it; it is sealed once its batches land. */
@@ -577,23 +630,38 @@ export class LogStore extends EventEmitter implements EngineStore {
     if (segment.pending === 0) void this.#seal(segment);
   }
 
-  /** Writes the hint of a segment whose last batch has landed. */
+  /**
+   * Writes the hint of a segment whose last batch has landed; when a batch failed in it, first
+   * cuts what failed batches left past the last batch that landed, and zeroes torn ranges (see
+   * log-writer.ts). No batch runs in it any more, so the cut cannot cut one; compaction waits
+   * for it (#compact).
+   */
   #seal(segment: Segment): Promise<void> {
     segment.sealed = true;
     const ctx = this.#ctx();
-    const sealing = this.#job({ job: 'seal', dir: this.dir, segment: segment.name, fileMode: ctx.mode.file }).then((result) => {
+    const job: LogJob = { job: 'seal', dir: this.dir, segment: segment.name, fileMode: ctx.mode.file };
+    const cuts = segment.cursor !== undefined && segment.failed;
+    if (cuts) {
+      job.end = segment.landedEnd;
+      if (segment.torn.length > 0) job.torn = segment.torn;
+    }
+    const sealing = this.#job(job).then((result) => {
+      segment.bytes = appended(segment);
+      segment.cursor = undefined;
+      segment.cutting = undefined;
       if (result.failure !== undefined) {
         ctx.report(new StoreIoError(`writing the hint of ${segment.name}`, result.failure));
         return;
       }
-      // A batch that failed at the end of the segment claimed bytes it never wrote.
-      segment.cursor = undefined;
+      segment.torn = [];
       if (result.size !== undefined) segment.bytes = result.size;
       if (segment.bytes === 0 && this.#index.liveBytes(segment.id) === 0) this.#segments.delete(segment.id);
       this.#reportProblems(segment, result);
       this.#maybeCompact();
     });
-    return this.#track(sealing);
+    const tracked = this.#track(sealing);
+    if (cuts) segment.cutting = tracked;
+    return tracked;
   }
 
   // ---- compaction ----------------------------------------------------------------------------
@@ -610,6 +678,7 @@ export class LogStore extends EventEmitter implements EngineStore {
     if (this.#compacting !== undefined) return this.#compacting;
     const running = this.#compact(ctx).finally(() => {
       this.#compacting = undefined;
+      if (this.#evictionsUnsaved) this.#saveBudget();
       if (this.#diskFull) this.#maybeCompact();
     });
     this.#compacting = running;
@@ -652,11 +721,14 @@ export class LogStore extends EventEmitter implements EngineStore {
   /** Sealed segments ordered below every segment still being written: the inputs of a compaction. */
   #compactable(): Segment[] {
     let limit = Number.POSITIVE_INFINITY;
-    for (const s of this.#segments.values()) if (!s.sealed || s.pending > 0) limit = Math.min(limit, s.major);
+    // A segment whose seal cuts it (#seal): nothing goes below it until that is done.
+    for (const s of this.#segments.values()) if (!s.sealed || s.pending > 0 || s.cutting !== undefined) limit = Math.min(limit, s.major);
     return [...this.#segments.values()].filter((s) => s.major < limit).sort(compareSegments);
   }
 
   async #compact(ctx: StoreContext): Promise<CompactReport> {
+    // A segment whose seal cuts it can be an input once that is done (the cut could cut what compaction appended to it).
+    await Promise.allSettled([...this.#segments.values()].map((s) => s.cutting));
     const inputs = this.#compactable();
     const bytesBefore = inputs.reduce((sum, s) => sum + s.bytes, 0);
     const nothing = { segments: 0, bytesBefore, bytesAfter: bytesBefore, recordsKept: 0, expiredDropped: 0 };
@@ -815,8 +887,9 @@ export class LogStore extends EventEmitter implements EngineStore {
       const result = results[i] as LogJobResult;
       report.records += result.records ?? 0;
       report.bytes += result.size ?? 0;
-      // A segment still being written may show a batch half way: that is no damage.
-      const problems = (result.problems ?? []).filter((p) => (segment.sealed && segment.pending === 0) || !p.reason.startsWith('torn tail'));
+      // A segment still being written (or not yet sealed) may show a batch half way: that is no damage.
+      const settled = segment.sealed && segment.pending === 0 && segment.cursor === undefined;
+      const problems = (result.problems ?? []).filter((p) => settled || !p.reason.startsWith('torn tail'));
       for (const p of problems) report.problems.push({ segment: segment.name, offset: p.offset, reason: p.reason });
       this.#reportProblems(segment, { problems });
     }
@@ -844,7 +917,7 @@ export class LogStore extends EventEmitter implements EngineStore {
   }
 
   #addSegment(id: SegmentId, bytes: number, sealed: boolean): Segment {
-    const segment: Segment = { id: this.#nextId++, major: id.major, minor: id.minor, name: segmentName(id), bytes, pending: 0, sealed, fd: undefined, cursor: undefined };
+    const segment: Segment = { id: this.#nextId++, major: id.major, minor: id.minor, name: segmentName(id), bytes, pending: 0, sealed, fd: undefined, cursor: undefined, landedEnd: 0, failed: false, torn: [], cutting: undefined };
     this.#segments.set(segment.id, segment);
     return segment;
   }

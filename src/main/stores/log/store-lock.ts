@@ -35,14 +35,18 @@ export class StoreLock {
     // A few rounds: a stale lock removed here may be re-taken by a racing process in between.
     for (let attempt = 0; attempt < 5; attempt++) {
       if (heldHere.has(key)) throw new StoreLockedError(dir, process.pid);
+      // A stale lock goes before a new one is written: on a full disk (its owner was killed
+      // while it was failing with ENOSPC) the space it holds is what the new one needs.
+      const owner = readOwner(path);
+      if (owner !== undefined) {
+        if (isAlive(owner)) throw new StoreLockedError(dir, owner);
+        removeIfStill(path, owner);
+      }
       if (tryCreate(path, fileMode)) {
         heldHere.add(key);
         return new StoreLock(path, key);
       }
-      const owner = readOwner(path);
-      if (owner === undefined) continue; // vanished meanwhile, or being replaced: try again
-      if (isAlive(owner)) throw new StoreLockedError(dir, owner);
-      removeIfStill(path, owner);
+      // Another process took it in between: look at its owner again.
     }
     throw new StoreLockedError(dir, readOwner(path) ?? 0);
   }
@@ -58,15 +62,16 @@ export class StoreLock {
 
 function tryCreate(path: string, fileMode: number): boolean {
   const tmp = `${path}.${process.pid}.${threadId}.${(counter++).toString(36)}.tmp`;
-  writeFileSync(tmp, `${process.pid}\n`, { mode: fileMode });
   try {
+    writeFileSync(tmp, `${process.pid}\n`, { mode: fileMode });
     linkSync(tmp, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   } finally {
-    unlinkSync(tmp);
+    // Also when writing it failed (ENOSPC) after creating it.
+    unlessMissing(() => unlinkSync(tmp), undefined);
   }
 }
 
