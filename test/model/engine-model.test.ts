@@ -17,28 +17,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opArbitrary } from './engine-ops.js';
-import { EngineRun, type EngineConfig, type StoreUnderTest } from './engine-runner.js';
+import { EngineRun, engineConfigs, type StoreUnderTest } from './engine-runner.js';
 
 const RUNS = Number(process.env.LARDER_MODEL_RUNS ?? 100);
 const SEED = process.env.LARDER_MODEL_SEED === undefined ? undefined : Number(process.env.LARDER_MODEL_SEED);
 /** Per sequence: generous, since a run with large values and reopens on a slow disk takes seconds. */
 const TIMEOUT = Math.max(120_000, RUNS * 6_000);
 
-const configArbitrary: fc.Arbitrary<EngineConfig> = fc.record({
-  batchSize: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 60, max: 300 })),
-  flushDelay: fc.integer({ min: 0, max: 5 }),
-  maxEntries: fc.oneof({ weight: 2, arbitrary: fc.constant(Number.POSITIVE_INFINITY) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }) }),
-  maxBytes: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 200, max: 200_000 })),
-  threads: fc.integer({ min: 1, max: 2 }),
-  // 0: every batch over 64 entries fills over several turns, with the sequence running in between.
-  sliceMs: fc.constantFrom(0, 0, 0, 2),
-  durability: fc.constantFrom('os' as const, 'fsync' as const),
-  keys: fc.constant(0), // drawn with the operations
-});
-
 async function check(store: () => Under, expiry: boolean, runs: number): Promise<void> {
   const property = fc.asyncProperty(
-    configArbitrary,
+    engineConfigs,
     // Few keys: many overwrites of one entry. Many: batches of over 64 entries (one time slice's check).
     fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 100, max: 600 })).chain((keys) => fc.array(opArbitrary({ keys, expiry }), { minLength: 1, maxLength: 60 }).map((ops) => ({ keys, ops }))),
     async (config, { keys, ops }) => {

@@ -4,6 +4,7 @@
  * key after every reopen. A mismatch throws with the step, the operation and what was read, so
  * fast-check can shrink the sequence and print the smallest one that still fails.
  */
+import fc from 'fast-check';
 import { Cacher, type CacherOptions, type EngineStore, type LarderError } from '../../src/main/index.js';
 import { CacheModel, MISS, describe } from './cache-model.js';
 import { lcg, makeValue, type Op } from './engine-ops.js';
@@ -254,3 +255,16 @@ export class EngineRun {
     if (!ok) throw new Error(`step ${this.#step} (${JSON.stringify(this.#op)}) on the ${this.#store.name} store: ${what}`);
   }
 }
+
+/** Random engine configurations for the model tests (the keys are drawn with the operations). */
+export const engineConfigs: fc.Arbitrary<EngineConfig> = fc.record({
+  batchSize: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 60, max: 300 })),
+  flushDelay: fc.integer({ min: 0, max: 5 }),
+  maxEntries: fc.oneof({ weight: 2, arbitrary: fc.constant(Number.POSITIVE_INFINITY) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }) }),
+  maxBytes: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 200, max: 200_000 })),
+  threads: fc.integer({ min: 1, max: 2 }),
+  // 0: every batch over 64 entries fills over several turns, with the sequence running in between.
+  sliceMs: fc.constantFrom(0, 0, 0, 2),
+  durability: fc.constantFrom('os' as const, 'fsync' as const),
+  keys: fc.constant(0), // drawn with the operations
+});

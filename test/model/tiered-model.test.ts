@@ -17,22 +17,11 @@ import { it } from 'vitest';
 import { Cacher, LogStore, RedisStore, TieredStore } from '../../src/main/index.js';
 import { describeRedis, REDIS_URL } from '../fixtures/redis-harness.js';
 import { opArbitrary } from './engine-ops.js';
-import { EngineRun, type EngineConfig, type StoreUnderTest } from './engine-runner.js';
+import { EngineRun, engineConfigs, type StoreUnderTest } from './engine-runner.js';
 
 const RUNS = Math.max(1, Math.ceil(Number(process.env.LARDER_MODEL_RUNS ?? 100) / 10));
 const SEED = process.env.LARDER_MODEL_SEED === undefined ? undefined : Number(process.env.LARDER_MODEL_SEED);
 const TIMEOUT = Math.max(180_000, RUNS * 10_000);
-
-const configs: fc.Arbitrary<EngineConfig> = fc.record({
-  batchSize: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 60, max: 300 })),
-  flushDelay: fc.integer({ min: 0, max: 5 }),
-  maxEntries: fc.oneof({ weight: 2, arbitrary: fc.constant(Number.POSITIVE_INFINITY) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }) }),
-  maxBytes: fc.oneof(fc.constant(Number.POSITIVE_INFINITY), fc.integer({ min: 200, max: 200_000 })),
-  threads: fc.integer({ min: 1, max: 2 }),
-  sliceMs: fc.constantFrom(0, 0, 2),
-  durability: fc.constantFrom('os' as const, 'fsync' as const),
-  keys: fc.constant(0),
-});
 
 interface Tiered extends StoreUnderTest {
   keyPrefix: string;
@@ -90,7 +79,7 @@ async function checkConverged(run: EngineRun, under: Tiered, keys: number): Prom
 
 async function check(expiry: boolean, converge: boolean): Promise<void> {
   const property = fc.asyncProperty(
-    configs,
+    engineConfigs,
     fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 100, max: 400 })).chain((keys) => fc.array(opArbitrary({ keys, expiry }), { minLength: 1, maxLength: 50 }).map((ops) => ({ keys, ops }))),
     async (config, { keys, ops }) => {
       const under = tieredUnderTest();
