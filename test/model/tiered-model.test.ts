@@ -5,7 +5,7 @@
  * local tier holds once `sync({ tier: 'remote' })` resolved (replication converged, deletes
  * included), read by another cacher over the same prefix.
  *
- * LARDER_MODEL_RUNS scales the sequences (a tenth of it per property here: each opens Redis
+ * LARDER_MODEL_RUNS scales the sequences (a twentieth of it per property here: each opens Redis
  * connections and writer threads); LARDER_MODEL_SEED replays one seed.
  */
 import fc from 'fast-check';
@@ -19,7 +19,7 @@ import { describeRedis, REDIS_URL } from '../fixtures/redis-harness.js';
 import { opArbitrary } from './engine-ops.js';
 import { EngineRun, engineConfigs, type StoreUnderTest } from './engine-runner.js';
 
-const RUNS = Math.max(1, Math.ceil(Number(process.env.LARDER_MODEL_RUNS ?? 100) / 10));
+const RUNS = Math.max(1, Math.ceil(Number(process.env.LARDER_MODEL_RUNS ?? 100) / 20));
 const SEED = process.env.LARDER_MODEL_SEED === undefined ? undefined : Number(process.env.LARDER_MODEL_SEED);
 const TIMEOUT = Math.max(180_000, RUNS * 10_000);
 

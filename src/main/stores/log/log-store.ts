@@ -67,9 +67,11 @@ export interface LogStoreOptions {
    * expired records are evicted, then records by `diskPolicy`, down to two fifths of it; dead
    * bytes are compacted away whenever the files pass half of it plus a segment, and while they
    * are over it, batches wait for that compaction. Files stay within the budget plus
-   * a headroom of two segments (segments are at most a sixteenth of the budget) and the batches
-   * in flight: the active segment fills while compaction runs, and compaction needs room for
-   * one segment's live bytes. Requires `autoCompact`. @default Infinity (no budget)
+   * a headroom of two segments and the batches in flight: the active segment fills while
+   * compaction runs, and compaction needs room for one segment's live bytes. A segment is sealed
+   * past a sixteenth of the budget, so each may exceed that by the batches in flight (up to
+   * 2 × threads + 1 batches): headroom = 2 × (segment + in flight) + in flight (docs/log-store.md).
+   * Requires `autoCompact`. @default Infinity (no budget)
    */
   maxDiskBytes?: number;
   /**
