@@ -11,24 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { Cacher, LogStore, type LarderError } from '../../src/main/index.js';
 import { runChild } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { mulberry32 as random } from '../helpers/mulberry32.js';
 import { BUDGET, KEYS, budgetStream, budgetValue } from '../fixtures/budget-crash-stream.js';
 
 const KILLS = 8;
 const MISS = -1;
 /** A sync may resolve just before the kill, unprinted: writes up to two rounds past the last printed one may have landed. */
 const PAST_LAST_SYNC = 3 * 200;
-
-/** mulberry32, for the kill delays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('log store with a disk budget under SIGKILL', () => {
   it(`after ${KILLS} kills during eviction and during compaction ('lrs' and 'lru'), the store opens and no synced value that was not evicted is lost`, { timeout: 300_000 }, async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { manualClock, openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { mulberry32 as random } from '../helpers/mulberry32.js';
 import { LogStore, type EvictInfo, type DiskPolicy } from '../../src/main/stores/log/log-store.js';
 import type { LarderError } from '../../src/main/index.js';
 
@@ -19,18 +20,6 @@ const diskBytes = (dir: string, suffix = ''): number =>
   readdirSync(dir)
     .filter((name) => name.endsWith(suffix))
     .reduce((sum, name) => sum + (statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? 0), 0);
-
-/** mulberry32: a seeded PRNG, so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BUDGET = 2 * 1024 * 1024;
 const BATCH = 100;
