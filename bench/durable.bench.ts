@@ -5,15 +5,23 @@
  * of keeping encoded values in memory — the same producer into a plain Map. Each run
  * starts with an empty directory and ends when everything is durable. Reports entries/s,
  * main-thread µs per entry (event-loop utilisation × wall time / entries: includes encoding),
+ * process CPU µs per entry (user + system time of every thread: on C cores no contender can pass
+ * C × 1e6 ÷ it entries/s),
  * event-loop delay p99/max, and this thread's longest GC pause and total GC time; then reopen +
  * read every key back (`log` store on a started pool, `read` per key; lmdb-js `open` + `get`).
+ *
+ * Each contender first writes `--warmup` entries (keys of their own) into the same store or
+ * database and waits until they are durable, unmeasured: after the idle `--settle` seconds a
+ * contender measured cold ran up to 1.6× slower in its first round than in the next ones (CPU
+ * clocks, JIT and a new writer thread warming up), which measured the machine waking, not the
+ * store. A service's cache is warm; so is every contender here.
  *
  * `--values objects` writes pre-built object values `{ id, name, tags: [3 strings], body }` of
  * about the same size instead of strings (DESIGN.md §7's second workload).
  *
  *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--values strings|objects] [--runs 3]
  *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb,map]
- *        [--settle 15] [--json]
+ *        [--settle 15] [--warmup 10000] [--json]
  *
  * The disk here absorbs a burst of ~150 MB at ~1 GB/s, then sustains ~210 MB/s (fsync'd 1 MB
  * writes, measured): 100k × 1 KB is ~110 MB, so whoever ran just before would leave the next
@@ -26,13 +34,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { parseArgs } from 'node:util';
-import { serialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
+import { crc32 } from 'node:zlib';
 import { open as openLmdb } from 'lmdb';
 import { Bench } from 'tinybench';
 import { systemTimers } from '../src/main/core/timers.js';
 import { WorkerPool } from '../src/main/core/worker-pool.js';
 import { v8Codec } from '../src/shared/codecs.js';
 import { Cacher, LogStore } from '../src/main/index.js';
+import { Entry, EntryState } from '../src/main/engine/entry.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,6 +57,7 @@ const { values: args } = parseArgs({
     /** Contenders to leave out: files, naive (the slow ones), lmdb (to time larder alone), map. */
     skip: { type: 'string', default: '' },
     settle: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -57,6 +68,7 @@ const naiveEntries = Number(args['naive-entries']);
 const logThreads = args['log-threads'].split(',').map(Number);
 const skip = new Set(args.skip.split(',').filter((s) => s !== ''));
 const settleMs = Number(args.settle) * 1000;
+const warmupEntries = Number(args.warmup);
 const payload = 'x'.repeat(valueSize);
 if (args.values !== 'strings' && args.values !== 'objects') throw new TypeError(`--values must be strings or objects, received ${args.values}`);
 /** Objects are built before the clock starts (the issue's workload): 100k of them, ~1 KB each. */
@@ -70,6 +82,7 @@ const valueOf = (i: number): string | object => (objects === undefined ? `${i}:$
 interface Figures {
   entriesPerSec: number;
   mainUsPerEntry: number;
+  cpuUsPerEntry: number;
   eldP99: number;
   eldMax: number;
   gcMax: number;
@@ -84,11 +97,22 @@ const reopens = new Map<string, ReopenFigures[]>();
 
 const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** The producer every contender gets: `put` each value, yielding the event loop every 1,024. */
+async function produce(count: number, keyOf: (i: number) => string, put: (key: string, value: unknown) => Promise<void> | undefined): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const waiting = put(keyOf(i), valueOf(i));
+    if (waiting !== undefined) await waiting;
+    if ((i & 1023) === 0) await yieldNow(); // a producer that yields, like a server
+  }
+}
+const warmKey = (i: number): string => `warm:${i}`;
+const key = (i: number): string => `key:${i}`;
+
 /** Times `body` (n entries) with event-loop delay and utilisation around it. */
 async function measure(name: string, n: number, body: () => Promise<void>): Promise<void> {
   const m = await measureWrites(n, body);
   const list = writes.get(name) ?? [];
-  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
+  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, cpuUsPerEntry: m.cpuUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
   writes.set(name, list);
 }
 
@@ -102,11 +126,11 @@ async function larderRun(name: string, store: 'log' | 'files', threads: number, 
   const dir = mkdtempSync(join(tmpdir(), `larder-durable-${store}-`));
   try {
     const cache = await Cacher.open({ dir, store, threads, codec });
+    const put = (k: string, value: unknown): Promise<void> | undefined => (cache.set(k, value) ? undefined : cache.drained());
+    await produce(warmupEntries, warmKey, put);
+    await cache.sync({ timeout: 600_000 });
     await measure(name, entries, async () => {
-      for (let i = 0; i < entries; i++) {
-        if (!cache.set(`key:${i}`, valueOf(i))) await cache.drained();
-        if ((i & 1023) === 0) await yieldNow(); // a producer that yields, like a server
-      }
+      await produce(entries, key, put);
       await cache.sync({ timeout: 600_000 });
     });
     await cache.stop();
@@ -134,11 +158,11 @@ async function lmdbRun(name: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'larder-durable-lmdb-'));
   try {
     const db = openLmdb({ path: dir });
+    const put = (k: string, value: unknown): undefined => void db.put(k, value);
+    await produce(warmupEntries, warmKey, put);
+    await db.flushed;
     await measure(name, entries, async () => {
-      for (let i = 0; i < entries; i++) {
-        void db.put(`key:${i}`, valueOf(i));
-        if ((i & 1023) === 0) await yieldNow();
-      }
+      await produce(entries, key, put);
       await db.flushed;
     });
     await db.close();
@@ -160,27 +184,74 @@ async function lmdbRun(name: string): Promise<void> {
  * flattens the producer's cons string in place, so the Map keeps 1 KB per value as a persisting
  * cache must. Nothing reaches a disk. Its GC pauses are the young generation copying values
  * that all survive.
+ *
+ * With `entries`, the Map holds larder's own `Entry` per key and queues it, as any write-behind
+ * cache keeps a record of state per key: the floor of that design, without batches, threads or
+ * a store. larder's row minus this one is what batching, posting and landing cost.
  */
-async function mapRun(name: string): Promise<void> {
+async function mapRun(name: string, entriesToo = false): Promise<void> {
   const map = new Map<string, unknown>();
+  const queue: Entry[] = [];
   const scratch = Buffer.allocUnsafe(valueSize * 3 + 64);
   let chunk: unknown[] = [];
-  await measure(name, entries, async () => {
-    for (let i = 0; i < entries; i++) {
-      const value = valueOf(i);
-      // Encoding as a persisting cache must: strings to UTF-8, objects in one v8 serialization per chunk.
-      if (typeof value === 'string') scratch.write(value, 0, 'utf8');
-      else chunk.push(value);
-      map.set(`key:${i}`, value);
-      if ((i & 1023) === 0) {
-        if (chunk.length > 0) serialize(chunk);
-        chunk = [];
-        await yieldNow();
-      }
+  let seq = 0;
+  const now = Date.now() + 0.5; // a timestamp, as the engine stamps (a double, not a small integer)
+  const put = (k: string, value: unknown): undefined => {
+    // Encoding as a persisting cache must: strings to UTF-8, objects in one v8 serialization per 1,024.
+    if (typeof value === 'string') scratch.write(value, 0, 'utf8');
+    else if (chunk.push(value) === 1024) {
+      serialize(chunk);
+      chunk = [];
     }
+    if (!entriesToo) map.set(k, value);
+    else {
+      const entry = new Entry(k, value, EntryState.queued, ++seq, now, 0);
+      map.set(k, entry);
+      queue.push(entry);
+      if (queue.length === 1024) queue.length = 0; // a batch taken
+    }
+  };
+  const flush = (): void => {
     if (chunk.length > 0) serialize(chunk);
+    chunk = [];
+  };
+  await produce(warmupEntries, warmKey, put);
+  flush();
+  await measure(name, entries, async () => {
+    await produce(entries, key, put);
+    flush();
   });
   map.clear();
+}
+
+/**
+ * The floor under a read of a checksummed record: each value's stored bytes, made beforehand,
+ * checked (CRC-32, as every larder read verifies its record) and decoded, from memory — no
+ * lookup, no file. larder's read-back minus this is what finding and reading the record costs.
+ */
+function decodeFloor(name: string): void {
+  // One buffer end to end, as records lie in a segment (100k buffers of their own measured the
+  // collector and the allocator instead).
+  const parts = Array.from({ length: entries }, (_, i) => {
+    const value = valueOf(i);
+    return typeof value === 'string' ? Buffer.from(value, 'utf8') : serialize(value);
+  });
+  const stored = Buffer.concat(parts);
+  const ends = new Float64Array(entries);
+  parts.reduce((at, part, i) => (ends[i] = at + part.length), 0);
+  parts.length = 0;
+  // Two passes, the faster counted: the first also pays for collecting what building `stored` left.
+  let best = Number.POSITIVE_INFINITY;
+  for (let pass = 0; pass < 2; pass++) {
+    const t0 = performance.now();
+    for (let i = 0, at = 0; i < entries; at = ends[i++] as number) {
+      const bytes = stored.subarray(at, ends[i]);
+      crc32(bytes);
+      if ((objects === undefined ? bytes.toString('utf8') : deserialize(bytes)) === undefined) throw new Error('decoded nothing');
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  record(name, { openMs: Number.NaN, readAllMs: best });
 }
 
 /** What people write first: one file per key, open + write + fsync + close, 64 in flight. */
@@ -223,7 +294,11 @@ for (let round = 0; round < runs; round++) {
   if (!skip.has('files')) task('larder files (2 threads)', (name) => larderRun(name, 'files', 2, false));
   if (!skip.has('lmdb')) task('lmdb-js put + flushed', lmdbRun);
   if (!skip.has('naive')) task(`naive open/write/fsync per key (${naiveEntries})`, naiveRun);
-  if (!skip.has('map')) task('Map.set + UTF-8 encode, nothing persisted', mapRun);
+  if (!skip.has('map')) {
+    task('Map.set + UTF-8 encode, nothing persisted', (name) => mapRun(name));
+    task('Map.set of an Entry + queue + encode, nothing persisted', (name) => mapRun(name, true));
+    bench.add('floor: checksum + decode from memory', async () => decodeFloor('floor: checksum + decode from memory'));
+  }
   await bench.run();
 }
 
@@ -238,6 +313,7 @@ const writeTable = [...writes].map(([name, list]) => ({
   'entries/s': Math.round(median(list, (f) => f.entriesPerSec)),
   'vs lmdb-js': Number.isNaN(lmdbRate) ? '—' : Number((median(list, (f) => f.entriesPerSec) / lmdbRate).toFixed(2)),
   'main µs/entry': Number(median(list, (f) => f.mainUsPerEntry).toFixed(2)),
+  'cpu µs/entry': Number(median(list, (f) => f.cpuUsPerEntry).toFixed(2)),
   'eld p99 ms': Number(median(list, (f) => f.eldP99).toFixed(2)),
   'eld max ms': Number(median(list, (f) => f.eldMax).toFixed(2)),
   'gc max ms': Number(median(list, (f) => f.gcMax).toFixed(2)),
@@ -245,7 +321,7 @@ const writeTable = [...writes].map(([name, list]) => ({
 }));
 const reopenTable = [...reopens].map(([name, list]) => ({
   contender: name,
-  'open ms': Number(median(list, (f) => f.openMs).toFixed(1)),
+  'open ms': Number.isNaN(median(list, (f) => f.openMs)) ? '—' : Number(median(list, (f) => f.openMs).toFixed(1)),
   [`read ${entries} keys ms`]: Number(median(list, (f) => f.readAllMs).toFixed(1)),
 }));
 const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, entries, valueSize, values: args.values, runs };

@@ -10,6 +10,11 @@
  * warm-up every set overwrites. The new-key tasks set OPS keys the map or cache does not hold
  * (built beforehand, so no string is made in the timed loop) and delete them again after the
  * iteration, outside the timing (tinybench's `afterEach`): the set inserts, the size stays put.
+ *
+ * Two floor rows measure what any cache that keeps an entry object per key pays, with larder's
+ * own `Entry`: a get that reads the entry's deleted flag and expiry before its value (a second
+ * memory access after the Map's), and an overwrite that stamps the entry and queues a clean one
+ * for writing (what write-behind must do). The Cacher rows can come close to these, not pass them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +22,7 @@ import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { Bench } from 'tinybench';
 import { Cacher } from '../src/main/index.js';
+import { Entry, EntryState } from '../src/main/engine/entry.js';
 
 const OPS = 1000;
 const KEYS = 10_000;
@@ -31,7 +37,13 @@ const map = new Map<string, unknown>();
 const lru = new LRUCache<string, object>({ max: KEYS * 2 });
 const memoryCache = await Cacher.open({ store: 'memory' });
 const filesCache = await Cacher.open({ dir, store: 'files', durability: 'os', highWaterMark: 1_000_000, maxPending: 10_000_000 });
+/** The floor rows' entries and write queue (see the header). */
+const entryMap = new Map<string, Entry>();
+const entryQueue: Entry[] = [];
+/** A timestamp, as set() writes (a double, not a small integer), read once: the clock is not the floor. */
+const stamp = Date.now() + 0.5;
 for (const k of keys) {
+  entryMap.set(k, new Entry(k, value, EntryState.clean, 1, Date.now(), 0));
   map.set(k, value);
   lru.set(k, value);
   memoryCache.set(k, value);
@@ -70,7 +82,32 @@ bench
   .add('LRUCache.set', loop((k) => lru.set(k, value)))
   .add('Map.get', loop((k) => (sink = map.get(k))))
   .add('Cacher.get (hit)', loop((k) => (sink = filesCache.get(k))))
-  .add('LRUCache.get', loop((k) => (sink = lru.get(k))));
+  .add('LRUCache.get', loop((k) => (sink = lru.get(k))))
+  .add('floor: entry get (deleted, expiry, value)', loop((k) => {
+    const entry = entryMap.get(k) as Entry;
+    sink = entry.deleted || entry.expiresAt !== 0 ? undefined : entry.value;
+  }))
+  .add(
+    'floor: entry overwrite + queue',
+    loop((k) => {
+      const entry = entryMap.get(k) as Entry;
+      entry.value = value;
+      entry.deleted = false;
+      entry.createdAt = stamp;
+      entry.expiresAt = 0;
+      entry.seq++;
+      if (entry.state === EntryState.clean) {
+        entry.state = EntryState.queued;
+        entryQueue.push(entry);
+      }
+    }),
+    {
+      afterEach: () => {
+        for (const entry of entryQueue) entry.state = EntryState.clean;
+        entryQueue.length = 0;
+      },
+    },
+  );
 
 await bench.run();
 void sink;
@@ -105,6 +142,8 @@ const ratios = {
   'Cacher.set (memory) / Map.set': opsPerSec('Cacher.set (memory store)') / opsPerSec('Map.set'),
   'Cacher.set (files) / Map.set': opsPerSec('Cacher.set (files store, write-behind)') / opsPerSec('Map.set'),
   'Cacher.get / Map.get': opsPerSec('Cacher.get (hit)') / opsPerSec('Map.get'),
+  'floor: entry get / Map.get': opsPerSec('floor: entry get (deleted, expiry, value)') / opsPerSec('Map.get'),
+  'floor: entry overwrite + queue / Map.set': opsPerSec('floor: entry overwrite + queue') / opsPerSec('Map.set'),
   'Cacher.set (files) / LRUCache.set': opsPerSec('Cacher.set (files store, write-behind)') / opsPerSec('LRUCache.set'),
   'Cacher.get / LRUCache.get': opsPerSec('Cacher.get (hit)') / opsPerSec('LRUCache.get'),
 };

@@ -9,16 +9,21 @@ import { runLogTask } from './log/log-jobs.js';
 import { writeLogBatchAsync } from '../shared/writers/log-writer.js';
 import { runRedisTask } from './redis/redis-writer.js';
 import { unpackValues, valueSizes } from './unpack-values.js';
+import { reusableBuffer } from '../shared/reusable-buffer.js';
 
 export default function runTask(task: WorkerTask): WriteResult | LogJobResult | Promise<WriteResult> {
   if (task.op === 'ping') return { failures: [], bytes: 0 };
   maybeExit();
   if (task.op === 'log') return runLogTask(task);
-  const batch = unpackValues(task);
+  // The log writer frames the values into records before it returns: their buffer can be reused.
+  const batch = unpackValues(task, task.target.kind === 'log' ? scratchValues : undefined);
   const result = write(batch);
   const sizes = valueSizes(batch);
   return result instanceof Promise ? result.then((r) => ({ ...r, sizes })) : { ...result, sizes };
 }
+
+/** The log target's unpacked values, kept between batches (see unpackValues). */
+const scratchValues = reusableBuffer();
 
 function write(task: WriteBatch): WriteResult | Promise<WriteResult> {
   switch (task.target.kind) {

@@ -7,6 +7,10 @@
  * (back-references, layouts the scan does not know) are serialized again one by one, from one
  * decode of the whole array made only if some element needs it.
  * Also reports each value's encoded size, which the caller's thread needs for `maxBytes`.
+ *
+ * `scratch`, when given, supplies the buffer the values are laid into (src/shared/reusable-buffer.ts),
+ * for a writer done with them before it returns: the log writer frames them into records at once
+ * (measured: 0.52 against 0.56 µs per 1 KB value, bench/unpack.bench.ts's workload).
  */
 import { deserialize, serialize } from 'node:v8';
 import type { BatchColumns } from '../shared/protocol.js';
@@ -14,7 +18,7 @@ import { v8Codec } from '../shared/codecs.js';
 import { RecordKind } from '../shared/format/record.js';
 import { splitV8Array } from '../shared/format/v8-split.js';
 
-export function unpackValues<T extends BatchColumns>(batch: T): T {
+export function unpackValues<T extends BatchColumns>(batch: T, scratch?: (bytes: number) => Buffer): T {
   const packed = batch.packed;
   if (packed === undefined) return batch;
   const split = splitV8Array(packed);
@@ -49,7 +53,7 @@ export function unpackValues<T extends BatchColumns>(batch: T): T {
   valueOffsets[n] = total;
   // A packed array that does not hold one element per v8 put is not one the caller built.
   if (ranges !== undefined && ranges.length !== 2 * next) return unpackWhole(batch);
-  const values = Buffer.allocUnsafe(total);
+  const values = scratch === undefined ? Buffer.allocUnsafe(total) : scratch(total).subarray(0, total);
   next = 0;
   for (let i = 0; i < n; i++) {
     const at = valueOffsets[i] as number;

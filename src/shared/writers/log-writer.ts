@@ -14,6 +14,7 @@ import { RecordKind, recordBound, writeRecord } from '../format/record.js';
 import { toFailure, type ByteRange, type LogTarget, type WriteBatch, type WriteResult } from '../protocol.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../fs/fs-layer.js';
 import { emptyColumns, type RecordColumns } from '../format/log-format.js';
+import { reusableBuffer } from '../reusable-buffer.js';
 
 /** An open segment. Closing waits for the fsyncs in progress: a reused descriptor number would fsync another file. */
 interface Descriptor {
@@ -140,20 +141,11 @@ export function takeSegmentLog(path: string, size: number): RecordColumns | unde
 }
 
 /**
- * The framing buffer, kept between batches: a fresh megabyte per batch was a large share of
- * this thread's garbage collection. Shrunk back when one huge batch grew it far beyond usual.
- * Two batches may be in progress at once (one awaiting its fsync), but only ever one is being
- * framed and written: the buffer is free again once `place` returns.
+ * The framing buffer (src/shared/reusable-buffer.ts). Two batches may be in progress at once (one
+ * awaiting its fsync), but only ever one is being framed and written: the buffer is free again
+ * once `place` returns.
  */
-let frame: Buffer | undefined;
-const KEEP_BYTES = 16 << 20;
-
-function frameBuffer(bound: number): Buffer {
-  if (frame === undefined || frame.length < bound || (frame.length > KEEP_BYTES && bound <= KEEP_BYTES)) {
-    frame = Buffer.allocUnsafeSlow(Math.max(bound, 1 << 20));
-  }
-  return frame;
-}
+const frameBuffer = reusableBuffer();
 
 interface Placed {
   path: string;

@@ -10,6 +10,12 @@ export interface Measurement {
   entriesPerSec: number;
   /** Event-loop active time divided by entries: what the caller's thread paid per entry. */
   mainUsPerEntry: number;
+  /**
+   * CPU time of the whole process (user + system, every thread: caller, writers, libuv's pool,
+   * the collector's helpers, the kernel's work on its behalf) divided by entries. On a machine
+   * with C cores, entries/s can never pass C × 1e6 ÷ this figure.
+   */
+  cpuUsPerEntry: number;
   eldP50Ms: number;
   eldP99Ms: number;
   eldMaxMs: number;
@@ -36,6 +42,7 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
   gc.observe({ entryTypes: ['gc'] });
   eld.enable();
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let t1 = t0;
   try {
@@ -49,12 +56,14 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
   }
   const ms = t1 - t0;
   const elu = performance.eventLoopUtilization(elu0);
+  const cpu = process.cpuUsage(cpu0);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const during = pauses.filter((p) => p.startTime >= t0 && p.startTime <= t1);
   return {
     ms,
     entriesPerSec: entries / (ms / 1000),
     mainUsPerEntry: (elu.active * 1000) / entries,
+    cpuUsPerEntry: (cpu.user + cpu.system) / entries,
     eldP50Ms: eld.percentile(50) / 1e6,
     eldP99Ms: eld.percentile(99) / 1e6,
     eldMaxMs: eld.max / 1e6,

@@ -21,7 +21,7 @@ export function machine(): Machine {
   };
 }
 
-const HEADER = ['contender', 'entries/s', 'vs larder', 'main µs/entry', 'eld p50 ms', 'eld p99 ms', 'eld max ms', 'peak RSS (+ in run)', 'reopen ms', 'read back'];
+const HEADER = ['contender', 'entries/s', 'vs larder', 'main µs/entry', 'cpu µs/entry', 'eld p50 ms', 'eld p99 ms', 'eld max ms', 'peak RSS (+ in run)', 'reopen ms', 'read back'];
 
 function rows(r: BenchResult): string[][] {
   const larder = r.results[0]?.entriesPerSec ?? Number.NaN;
@@ -30,6 +30,7 @@ function rows(r: BenchResult): string[][] {
     fmtInt(c.entriesPerSec),
     `${(c.entriesPerSec / larder).toFixed(2)}×`,
     c.mainUsPerEntry.toFixed(2),
+    c.cpuUsPerEntry.toFixed(2),
     c.eldP50Ms.toFixed(2),
     c.eldP99Ms.toFixed(2),
     c.eldMaxMs.toFixed(1),
