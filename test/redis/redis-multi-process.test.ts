@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
-import { REDIS_URL, describeRedis, eventually, rawClient, startPeer, testPrefix } from '../fixtures/redis-harness.js';
+import { REDIS_URL, describeRedis, eventually, privateRedis, rawClient, startPeer, testPrefix } from '../fixtures/redis-harness.js';
 import { NO_VALUE, RedisBackend, RedisStore, Region } from '../../src/main/index.js';
 
 describeRedis('redis store: two processes share one cache', () => {
@@ -25,6 +25,39 @@ describeRedis('redis store: two processes share one cache', () => {
     // Its own announcement (published before the peer's) did not drop its own copy.
     expect(cache.get('mine')).toBe('local');
     expect(errors).toEqual([]);
+  });
+
+  it('a change whose message was missed (subscriber reconnected): every clean copy is dropped, unwritten ones kept', async () => {
+    const server = await privateRedis(); // its own server: killing its subscriber disturbs no other test
+    const prefix = testPrefix(server.url);
+    const { cache, errors } = await openCacher({ store: new RedisStore({ url: server.url, keyPrefix: prefix, connectTimeout: 500 }), flushDelay: 5 });
+    cache.set('shared', 'old');
+    cache.set('other', 'kept in Redis');
+    await cache.sync();
+    expect(cache.get('shared')).toBe('old'); // clean copies in memory
+    cache.pause();
+    cache.set('unwritten', 'local'); // a change not yet written: must survive the drop
+
+    // Another process's write, as if its message were lost: its record copied into place, no message.
+    const elsewhere = `${prefix}elsewhere:`;
+    const { cache: writer } = await openCacher({ store: new RedisStore({ url: server.url, keyPrefix: elsewhere }), flushDelay: 5 });
+    writer.set('shared', 'new');
+    await writer.sync();
+    const raw = await rawClient(server.url);
+    expect(await raw.copy(`${elsewhere}v:shared`, `${prefix}v:shared`, { REPLACE: true })).toBe(1);
+    expect(cache.get('shared')).toBe('old'); // nothing told this process yet
+
+    // Its subscriber loses the connection and comes back: the gap drops every clean copy.
+    expect(await raw.clientKill({ filter: 'TYPE', type: 'pubsub' })).toBeGreaterThanOrEqual(1);
+    await eventually(() => cache.get('shared') === undefined, 10_000, 'the clean copies dropped after the reconnect');
+    expect(cache.get('other')).toBeUndefined();
+    expect(await cache.load('shared')).toBe('new');
+    expect(await cache.load('other')).toBe('kept in Redis');
+    expect(cache.get('unwritten')).toBe('local');
+    cache.resume();
+    await cache.sync();
+    expect(await cache.load('unwritten')).toBe('local');
+    expect(errors.filter((e) => e.code !== 'ERR_REDIS_UNAVAILABLE')).toEqual([]);
   });
 
   it('runs the creator once for 50 concurrent getOrCreate calls spread over two processes', async () => {

@@ -980,6 +980,9 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
           if (entry !== undefined && entry.state === EntryState.clean) this.#drop(entry);
         }
       },
+      invalidateAll: () => {
+        for (const entry of this.#mem.values()) if (entry.state === EntryState.clean) this.#drop(entry);
+      },
       resident: (key) => this.#mem.get(key),
     };
   }

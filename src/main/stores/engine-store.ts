@@ -117,6 +117,12 @@ export interface StoreContext {
    * next read goes to the store. Entries with unwritten local changes are kept (they win).
    */
   invalidate(keys: Iterable<string>): void;
+  /**
+   * Any key may have changed (the subscription missed messages): the cacher drops every clean
+   * copy. A store given this need not remember which keys this process holds; one without it
+   * (a tier inside another store) must name them to `invalidate`.
+   */
+  invalidateAll?(): void;
   /** The engine's in-memory entry for `key`, if it holds one. */
   resident?(key: string): SlotHolder | undefined;
 }

@@ -98,10 +98,13 @@ export class RedisStore implements EngineStore {
   /** Whether the current outage was reported already: one 'error' per outage, not one per retry. */
   #down = false;
   /**
-   * Keys this process wrote or read: the only ones its memory can hold a copy of. After the
-   * subscriber missed messages (a reconnect) they are all dropped from memory.
+   * Keys this process wrote or read, kept only for a context that cannot drop every copy at once
+   * (a TieredStore's remote tier, which needs the keys): after the subscriber missed messages (a
+   * reconnect) they are all dropped from memory. Under the engine itself this is undefined, and
+   * `invalidateAll` drops every clean copy instead: a Set of every key ever written grew without
+   * bound and cost an insert per written key on the caller's thread.
    */
-  #known = new Set<string>();
+  #known: Set<string> | undefined;
   /** Regions of this process listening for other processes' region invalidations. */
   readonly #regionListeners = new Set<(message: RegionInvalidation) => void>();
 
@@ -149,6 +152,7 @@ export class RedisStore implements EngineStore {
    */
   async open(context: StoreContext): Promise<void> {
     this.#context = context;
+    this.#known = context.invalidateAll === undefined ? new Set() : undefined;
     this.#down = false;
     const onError = (error: Error): void => this.#unavailable(error);
     const onReady = (): void => {
@@ -172,7 +176,10 @@ export class RedisStore implements EngineStore {
       onRegion: ({ region, hard, at }) => {
         for (const listener of this.#regionListeners) listener({ region, hard, at });
       },
-      onGap: () => this.#dropCopies([...this.#known]),
+      onGap: () => {
+        if (this.#known !== undefined) this.#dropCopies([...this.#known]);
+        else context.invalidateAll?.();
+      },
       report: (error) => context.report(error),
     });
     this.#target = {
@@ -195,7 +202,7 @@ export class RedisStore implements EngineStore {
     const link = this.#link;
     const listener = this.#listener;
     this.#pool = this.#link = this.#listener = this.#target = this.#context = undefined;
-    this.#known.clear();
+    this.#known = undefined;
     await Promise.all([pool?.close(), link?.close(), listener?.close()]);
   }
 
@@ -218,7 +225,7 @@ export class RedisStore implements EngineStore {
     }
     if (buf === null) return undefined;
     const entry = readStoredEntry(buf, 0, key, `redis ${this.#dataPrefix}${key}`, { codec: ctx.codec, now: ctx.timers.now(), report: ctx.report });
-    if (entry !== undefined) this.#known.add(key);
+    if (entry !== undefined) this.#known?.add(key);
     return entry;
   }
 
@@ -234,12 +241,13 @@ export class RedisStore implements EngineStore {
   write(batch: BatchColumns, transfer: ArrayBuffer[]): Promise<WriteResult> {
     const ctx = this.#ctx();
     if (this.#pool === undefined || this.#target === undefined) throw new Error('redis store used before open()');
+    const known = this.#known;
     const keys = batch.keys;
     const written = this.#pool.run({ ...batch, op: 'write', target: { ...this.#target, now: ctx.timers.now() } }, transfer);
     return written.then((result) => {
       if (result.failures.length === 0) {
         this.#down = false;
-        for (const key of keys) this.#known.add(key);
+        if (known !== undefined) for (const key of keys) known.add(key);
       }
       return result;
     });
@@ -271,7 +279,7 @@ export class RedisStore implements EngineStore {
       if (chunk.length >= UNLINK_CHUNK) await flush();
     }
     await flush();
-    this.#known.clear();
+    this.#known?.clear();
   }
 
   /** A Redis lock on `key`, shared by every process using this prefix (see RedisMutex). */
@@ -313,7 +321,7 @@ export class RedisStore implements EngineStore {
   }
 
   #dropCopies(keys: string[]): void {
-    for (const key of keys) this.#known.delete(key);
+    if (this.#known !== undefined) for (const key of keys) this.#known.delete(key);
     this.#context?.invalidate(keys);
   }
 

@@ -227,7 +227,9 @@ export class TieredStore extends EventEmitter implements EngineStore {
         this.#land(frame, f.keys, undefined);
       }
       this.#journal = journal;
-      const { resident: _resident, ...rest } = context;
+      // Without invalidateAll: after a missed message the remote names the keys it holds, which
+      // this store marks stale (its local copies are the engine's, and older than the remote's).
+      const { resident: _resident, invalidateAll: _invalidateAll, ...rest } = context;
       await this.remote.open({ ...rest, invalidate: (keys) => this.#invalidated(keys) });
     } catch (error) {
       await journal.close().catch(() => {});
