@@ -21,7 +21,7 @@
  *
  *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--values strings|objects] [--runs 3]
  *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb,map]
- *        [--settle 15] [--warmup 10000] [--json]
+ *        [--settle 15] [--warmup 10000] [--thread-cpu] [--json]
  *
  * The disk here absorbs a burst of ~150 MB at ~1 GB/s, then sustains ~210 MB/s (fsync'd 1 MB
  * writes, measured): 100k × 1 KB is ~110 MB, so whoever ran just before would leave the next
@@ -43,6 +43,7 @@ import { WorkerPool } from '../src/main/core/worker-pool.js';
 import { v8Codec } from '../src/shared/codecs.js';
 import { Cacher, LogStore } from '../src/main/index.js';
 import { Entry, EntryState } from '../src/main/engine/entry.js';
+import { describeThreadCpu, threadTimes } from './thread-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,6 +60,8 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
+    /** Also print each run's CPU per entry split by thread (Linux; bench/thread-cpu.ts). */
+    'thread-cpu': { type: 'boolean', default: false },
   },
 });
 const entries = Number(args.entries);
@@ -110,7 +113,9 @@ const key = (i: number): string => `key:${i}`;
 
 /** Times `body` (n entries) with event-loop delay and utilisation around it. */
 async function measure(name: string, n: number, body: () => Promise<void>): Promise<void> {
+  const before = args['thread-cpu'] ? threadTimes() : undefined;
   const m = await measureWrites(n, body);
+  if (before !== undefined) console.log(`${name}: cpu µs/entry by thread: ${describeThreadCpu(before, threadTimes(), n)}`);
   const list = writes.get(name) ?? [];
   list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, cpuUsPerEntry: m.cpuUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
   writes.set(name, list);
