@@ -52,27 +52,57 @@ export type DecodeResult =
   /** Checksum fine, but written by a format or codec this build does not know: a miss. */
   | { status: 'unsupported'; reason: string; size: number };
 
-/** CRC-32 (the zlib polynomial, reflected) of one byte, for the header's 32 bytes (`recordChecksum`). */
-const CRC_TABLE = (() => {
-  const table = new Int32Array(256);
+/**
+ * CRC-32 (zlib's polynomial, reflected) by table, four bytes a step ("slicing by 4"): `CRC[0]` is
+ * the classic one-byte table, `CRC[k][n]` the CRC of byte n followed by k zero bytes.
+ */
+const CRC = (() => {
+  const tables = [new Int32Array(256), new Int32Array(256), new Int32Array(256), new Int32Array(256)] as const;
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c;
+    tables[0][n] = c;
   }
-  return table;
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 4; k++) {
+      const previous = (tables[k - 1] as Int32Array)[n] as number;
+      (tables[k] as Int32Array)[n] = (previous >>> 8) ^ (tables[0][previous & 0xff] as number);
+    }
+  }
+  return tables;
 })();
+const [CRC0, CRC1, CRC2, CRC3] = CRC;
+
+/** The running CRC-32 `c` (zlib's inverted form inside: start from -1) carried over `bytes[from, to)`. */
+function crcTable(c: number, bytes: Uint8Array, from: number, to: number): number {
+  let i = from;
+  for (; i + 4 <= to; i += 4) {
+    c ^= (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
+    c = (CRC3[c & 0xff] as number) ^ (CRC2[(c >>> 8) & 0xff] as number) ^ (CRC1[(c >>> 16) & 0xff] as number) ^ (CRC0[c >>> 24] as number);
+  }
+  for (; i < to; i++) c = (CRC0[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return c;
+}
+
+/** Keys up to this many bytes are checksummed by table; longer ones by zlib, with the value. */
+const TABLE_KEY_BYTES = 64;
 
 /**
- * The record's checksum: CRC32 of header bytes 0..31, then of key and value (`body` to `end`).
- * The header's 32 bytes go through a table here and only the body through zlib: one native call
- * and one view instead of two per record (measured: ~0.5 µs less per 1 KB record on a read,
- * which is most of what a cold read costs beyond the lookup and the value's decode).
+ * The record's checksum: CRC32 of header bytes 0..31, then of the key (`keyStart` to `valueStart`)
+ * and the value (to `end`). The header and a short key go through the table here, the value
+ * through zlib, handed the view of it the caller already holds (`value`, the same bytes): one
+ * native call and no new view per record. Measured per 1 KB record: 0.75 µs to frame one before,
+ * and a view made only for the checksum cost ~0.07 µs of it.
  */
-function recordChecksum(buf: Buffer, offset: number, body: number, end: number): number {
-  let c = -1;
-  for (let i = offset; i < offset + 32; i++) c = (CRC_TABLE[(c ^ (buf[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return crc32(buf.subarray(body, end), (c ^ -1) >>> 0);
+export function recordChecksum(buf: Uint8Array, offset: number, keyStart: number, valueStart: number, end: number, value: Uint8Array): number {
+  let c = crcTable(-1, buf, offset, offset + 32);
+  if (valueStart - keyStart <= TABLE_KEY_BYTES) {
+    c = crcTable(c, buf, keyStart, valueStart);
+    // zlib.crc32 answers 0, not the CRC passed in, for an empty view of an empty ArrayBuffer (a
+    // delete's value in a batch with no other bytes): an empty value adds nothing, so skip it.
+    return value.length === 0 ? (c ^ -1) >>> 0 : crc32(value, (c ^ -1) >>> 0);
+  }
+  return crc32(buf.subarray(keyStart, end), (c ^ -1) >>> 0);
 }
 
 export function recordSize(keyBytes: number, valueBytes: number): number {
@@ -97,8 +127,10 @@ export function writeRecord(
 ): number {
   const body = offset + HEADER_SIZE;
   let keyLength: number;
-  if (typeof key === 'string') keyLength = target.write(key, body, 'utf8');
-  else {
+  if (typeof key === 'string') {
+    keyLength = key.length <= TABLE_KEY_BYTES ? writeAscii(target, body, key) : -1;
+    if (keyLength < 0) keyLength = target.write(key, body, 'utf8');
+  } else {
     target.set(key, body);
     keyLength = key.length;
   }
@@ -113,8 +145,22 @@ export function writeRecord(
   target.writeUInt32LE(value.length, offset + 28);
   target.set(value, body + keyLength);
   const end = body + keyLength + value.length;
-  target.writeUInt32LE(recordChecksum(target, offset, body, end), offset + 32);
+  target.writeUInt32LE(recordChecksum(target, offset, body, body + keyLength, end, value), offset + 32);
   return end;
+}
+
+/**
+ * Writes `text` as bytes if it is all ASCII (then UTF-8 is the same bytes) and returns its length;
+ * -1 at the first other character (the caller writes it as UTF-8 instead). For the short keys most
+ * caches use this loop costs a third of `Buffer#write`'s call.
+ */
+function writeAscii(target: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return -1;
+    target[at + i] = code;
+  }
+  return text.length;
 }
 
 /** Frames one record into a new buffer. */
@@ -135,7 +181,10 @@ export function decodeRecord(buf: Buffer, offset = 0, knownCodecs?: (id: number)
   const size = HEADER_SIZE + keyLength + valueLength;
   if (available < size) return { status: 'truncated', needed: size - available };
   const body = offset + HEADER_SIZE;
-  if (recordChecksum(buf, offset, body, body + keyLength + valueLength) !== buf.readUInt32LE(offset + 32)) return { status: 'corrupt', reason: 'checksum mismatch' };
+  const value = buf.subarray(body + keyLength, body + keyLength + valueLength);
+  if (recordChecksum(buf, offset, body, body + keyLength, body + keyLength + valueLength, value) !== buf.readUInt32LE(offset + 32)) {
+    return { status: 'corrupt', reason: 'checksum mismatch' };
+  }
   const version = buf[offset + 4];
   if (version !== FORMAT_VERSION) return { status: 'unsupported', reason: `format version ${version}`, size };
   const kind = buf[offset + 5];
@@ -154,7 +203,7 @@ export function decodeRecord(buf: Buffer, offset = 0, knownCodecs?: (id: number)
       createdAt: buf.readDoubleLE(offset + 8),
       expiresAt: buf.readDoubleLE(offset + 16),
       key: buf.toString('utf8', body, body + keyLength),
-      value: buf.subarray(body + keyLength, body + keyLength + valueLength),
+      value,
       size,
     },
   };
