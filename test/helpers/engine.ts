@@ -2,16 +2,21 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { Cacher, type CacherOptions, type LarderError } from '../../src/main/index.js';
+import { beforeTempDirsRemoved } from './temp-dir.js';
 
 const open: Cacher[] = [];
 
-afterEach(async () => {
+async function stopOpenCachers(): Promise<void> {
   for (const c of open.splice(0)) {
     c.resume();
     await c.stop({ timeout: 10_000 }).catch(() => c.discard());
     await c.stop({ timeout: 10_000 }).catch(() => {});
   }
-});
+}
+
+afterEach(stopOpenCachers);
+// Stopped before any temporary directory is removed, whatever order the helpers were imported in.
+beforeTempDirsRemoved(stopOpenCachers);
 
 /** An open cacher that is stopped after the current test, with its errors collected. */
 export async function openCacher(options: CacherOptions): Promise<{ cache: Cacher; errors: LarderError[] }> {

@@ -4,10 +4,23 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 
 const made: string[] = [];
+/**
+ * Run before the directories go: whatever may still write into them stops first. Vitest runs
+ * `afterEach` hooks in reverse order of registration, so without this a test file that imported
+ * this helper after helpers/engine.ts removed its directories while its cachers still ran, and a
+ * late write (a hint, a compaction) made the removal fail with ENOTEMPTY.
+ */
+const beforeRemoval: Array<() => Promise<void>> = [];
 
-afterEach(() => {
+afterEach(async () => {
+  for (const stop of beforeRemoval) await stop();
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** `stop` runs after each test before its temporary directories are removed. */
+export function beforeTempDirsRemoved(stop: () => Promise<void>): void {
+  beforeRemoval.push(stop);
+}
 
 /** A fresh directory removed after the current test. */
 export function tempDir(prefix = 'larder-test-'): string {
