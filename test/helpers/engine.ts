@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
 import { Cacher, type CacherOptions, type LarderError } from '../../src/main/index.js';
-import { beforeTempDirsRemoved } from './temp-dir.js';
+import { afterEachTestBeforeTempDirsRemoved } from './temp-dir.js';
 
 const open: Cacher[] = [];
 
@@ -14,9 +13,9 @@ async function stopOpenCachers(): Promise<void> {
   }
 }
 
-afterEach(stopOpenCachers);
-// Stopped before any temporary directory is removed, whatever order the helpers were imported in.
-beforeTempDirsRemoved(stopOpenCachers);
+// Stopped after each test by the temp-dir helper's hook, before any temporary directory is
+// removed (that hook is registered by importing it, so it runs in every file that imports this one).
+afterEachTestBeforeTempDirsRemoved(stopOpenCachers);
 
 /** An open cacher that is stopped after the current test, with its errors collected. */
 export async function openCacher(options: CacherOptions): Promise<{ cache: Cacher; errors: LarderError[] }> {

@@ -5,10 +5,10 @@ import { afterEach } from 'vitest';
 
 const made: string[] = [];
 /**
- * Run before the directories go: whatever may still write into them stops first. Vitest runs
- * `afterEach` hooks in reverse order of registration, so without this a test file that imported
- * this helper after helpers/engine.ts removed its directories while its cachers still ran, and a
- * late write (a hint, a compaction) made the removal fail with ENOTEMPTY.
+ * Run after each test, before its directories go: whatever may still write into them stops first.
+ * (Two `afterEach` hooks of their own ran in reverse order of registration: a test file importing
+ * helpers/engine.ts first removed its directories while its cachers still ran, and a late write —
+ * a hint, a compaction — made the removal fail with ENOTEMPTY.)
  */
 const beforeRemoval: Array<() => Promise<void>> = [];
 
@@ -17,8 +17,8 @@ afterEach(async () => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `stop` runs after each test before its temporary directories are removed. */
-export function beforeTempDirsRemoved(stop: () => Promise<void>): void {
+/** `stop` runs after each test, before its temporary directories are removed. */
+export function afterEachTestBeforeTempDirsRemoved(stop: () => Promise<void>): void {
   beforeRemoval.push(stop);
 }
 

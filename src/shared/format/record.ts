@@ -128,7 +128,7 @@ export function writeRecord(
   const body = offset + HEADER_SIZE;
   let keyLength: number;
   if (typeof key === 'string') {
-    keyLength = key.length <= TABLE_KEY_BYTES ? writeAscii(target, body, key) : -1;
+    keyLength = key.length <= ASCII_LOOP_CHARS ? writeAscii(target, body, key) : -1;
     if (keyLength < 0) keyLength = target.write(key, body, 'utf8');
   } else {
     target.set(key, body);
@@ -148,6 +148,9 @@ export function writeRecord(
   target.writeUInt32LE(recordChecksum(target, offset, body, body + keyLength, end, value), offset + 32);
   return end;
 }
+
+/** Keys up to this many characters are tried as ASCII by `writeAscii`; longer ones go to `Buffer#write` at once. */
+const ASCII_LOOP_CHARS = 64;
 
 /**
  * Writes `text` as bytes if it is all ASCII (then UTF-8 is the same bytes) and returns its length;
