@@ -30,6 +30,8 @@ export interface LogTarget {
   durability: Durability;
   segment: string;
   cursor: SharedArrayBuffer;
+  /** Which opening of the store in this process wrote the batch (writer threads outlive stores: log-writer.ts). */
+  opening: number;
 }
 
 /** A batch for the `redis` store, written over the writing thread's own connection (src/worker/redis/redis-writer.ts). */
@@ -146,7 +148,7 @@ export type LogJob =
    * A segment is full and all its batches landed: cut what failed batches left past `end` (the
    * end of the last batch that landed), zero their `torn` ranges below it, write its hint file.
    */
-  | { job: 'seal'; dir: string; segment: string; fileMode: number; end?: number; torn?: ByteRange[] }
+  | { job: 'seal'; dir: string; segment: string; opening: number; fileMode: number; end?: number; torn?: ByteRange[] }
   /** Copy the live records at `offsets`/`sizes` of `segment` to `output` at `position`. */
   | { job: 'compact-copy'; dir: string; segment: string; output: string; position: number; offsets: Float64Array; sizes: Uint32Array; fileMode: number }
   /** Cut `output` to `size`, make it durable, give it a hint, rename it to `final`: the compaction's commit point. */

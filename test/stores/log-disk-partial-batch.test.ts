@@ -51,6 +51,7 @@ const logTarget = (dir: string): LogTarget => ({
   durability: 'fsync',
   segment: segmentName({ major: 1, minor: 0 }),
   cursor: new SharedArrayBuffer(8),
+  opening: 1,
 });
 
 const cursorOf = (target: LogTarget): number => Number(new BigInt64Array(target.cursor)[0]);

@@ -10,7 +10,16 @@ import type { WorkerTask, WriteResult } from '../../shared/protocol.js';
 const fromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(`../../worker/task.${fromSource ? 'ts' : 'js'}`, import.meta.url).href;
 
-export class WorkerPool {
+/** What stores hand their tasks to: a pool of their own, or a lease on the shared one (shared-pool.ts). */
+export interface TaskPool {
+  readonly threads: number;
+  run(task: WorkerTask, transferList: ArrayBuffer[]): Promise<WriteResult>;
+  /** Resolves once every thread has loaded the task module. */
+  warm(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WorkerPool implements TaskPool {
   #pool: Piscina;
 
   /**

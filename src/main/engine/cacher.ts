@@ -27,7 +27,8 @@ import { FilesStore } from '../stores/files/files-store.js';
 import { MemoryStore } from '../stores/memory-store.js';
 import { SyncWaiter, failWaiters, settleWaiters } from './sync-waiter.js';
 import { Barriers } from './barriers.js';
-import { WorkerPool } from '../core/worker-pool.js';
+import type { TaskPool } from '../core/worker-pool.js';
+import { leasePool } from '../core/shared-pool.js';
 import { WriteQueue } from './write-queue.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { CoarseClock } from './coarse-clock.js';
@@ -143,7 +144,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   #paused = false;
   /** clear() calls in progress: while any is, no new batch is handed to the store. */
   #clearing = 0;
-  #pool: WorkerPool | undefined;
+  #pool: TaskPool | undefined;
   #scheduler: FlushScheduler;
   #needDrain = false;
   #drainWaiters: Array<() => void> = [];
@@ -972,7 +973,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
       mode,
       timers,
       threads,
-      pool: () => (this.#pool ??= new WorkerPool(threads)),
+      pool: () => (this.#pool ??= leasePool(threads)),
       report: (error) => this.#report(error),
       invalidate: (keys) => {
         for (const key of keys) {

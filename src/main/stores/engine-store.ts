@@ -7,7 +7,7 @@ import type { Codec } from '../../shared/codecs.js';
 import type { BatchColumns, Durability, WriteResult } from '../../shared/protocol.js';
 import type { LarderError } from '../core/errors.js';
 import type { Timers } from '../core/timers.js';
-import type { WorkerPool } from '../core/worker-pool.js';
+import type { TaskPool } from '../core/worker-pool.js';
 
 export interface StoredMeta {
   createdAt: number;
@@ -108,8 +108,8 @@ export interface StoreContext {
   mode: { file: number; dir: number };
   timers: Timers;
   threads: number;
-  /** Creates the worker pool on first call; stores that write on this thread never call it. */
-  pool(): WorkerPool;
+  /** Leases the process's worker pool on first call (core/shared-pool.ts); stores that write on this thread never call it. */
+  pool(): TaskPool;
   /** A problem found while reading (a corrupt record): goes to the cacher's 'error' event. */
   report(error: LarderError): void;
   /**

@@ -25,10 +25,26 @@ interface Descriptor {
 
 /**
  * Segment descriptors this thread has open, oldest first. A segment is written for a while, then
- * never again; keeping few open lets the space of compacted-away segments be freed soon.
+ * never again. The thread serves every log store of the process (src/main/core/shared-pool.ts),
+ * each writing its own active segment: a few of them stay open. Deleted segments are closed at
+ * the next batch (their space is freed), and all of them once the thread has been idle a while.
  */
-const MAX_OPEN = 2;
+const MAX_OPEN = 8;
+const IDLE_CLOSE_MS = 2_000;
 const open = new Map<string, Descriptor>();
+let idleClose: NodeJS.Timeout | undefined;
+
+/** A store closed meanwhile must not keep its files open through a thread that outlives it. */
+function closeAllWhenIdle(): void {
+  if (idleClose !== undefined) {
+    idleClose.refresh();
+    return;
+  }
+  idleClose = setTimeout(() => {
+    idleClose = undefined;
+    for (const path of [...open.keys()]) forget(path);
+  }, IDLE_CLOSE_MS).unref();
+}
 
 /** A descriptor for the segment, created if missing; a new segment's directory entry is made durable first. */
 function segmentFd(path: string, target: LogTarget): Descriptor {
@@ -37,7 +53,10 @@ function segmentFd(path: string, target: LogTarget): Descriptor {
   // until the descriptor closes. One fstat per cached segment per batch (MAX_OPEN of them).
   for (const [other, descriptor] of open) if (fstatSync(descriptor.fd).nlink === 0) forget(other);
   const cached = open.get(path);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    closeAllWhenIdle();
+    return cached;
+  }
   const fd = openForWrite(path, target.fileMode);
   try {
     if (target.durability === 'fsync') fsyncDir(target.dir);
@@ -47,6 +66,7 @@ function segmentFd(path: string, target: LogTarget): Descriptor {
   }
   const descriptor: Descriptor = { fd, busy: 0, forgotten: false };
   open.set(path, descriptor);
+  closeAllWhenIdle();
   if (open.size > MAX_OPEN) forget(open.keys().next().value as string);
   return descriptor;
 }
@@ -95,9 +115,12 @@ function closeIfIdle(descriptor: Descriptor): void {
  * What this thread wrote to a segment, in order, while it was the only writer of every byte so
  * far: the seal job writes the segment's hint from it instead of reading the segment back
  * (a scan of a 64 MiB segment was a fifth of this thread's time). Any gap (another thread's
- * batch, a failed one) and the seal scans as before.
+ * batch, a failed one) and the seal scans as before. A log belongs to one opening of the store
+ * (`LogTarget.opening`): the thread outlives stores, and a file of the same path written
+ * meanwhile by someone else must never be described by an older log.
  */
 interface SegmentLog {
+  opening: number;
   end: number;
   columns: RecordColumns | undefined;
 }
@@ -105,10 +128,11 @@ const MAX_LOGGED_SEGMENTS = 4;
 const MAX_LOGGED_RECORDS = 2_000_000;
 const segmentLogs = new Map<string, SegmentLog>();
 
-function logBatch(path: string, batch: WriteBatch, offsets: Float64Array, position: number, total: number): void {
+function logBatch(path: string, opening: number, batch: WriteBatch, offsets: Float64Array, position: number, total: number): void {
   let log = segmentLogs.get(path);
-  if (log === undefined) {
-    log = { end: 0, columns: emptyColumns() };
+  if (log === undefined || log.opening !== opening) {
+    segmentLogs.delete(path);
+    log = { opening, end: 0, columns: emptyColumns() };
     segmentLogs.set(path, log);
     if (segmentLogs.size > MAX_LOGGED_SEGMENTS) segmentLogs.delete(segmentLogs.keys().next().value as string);
   }
@@ -133,11 +157,14 @@ function breakLog(path: string): void {
   if (log !== undefined) log.columns = undefined;
 }
 
-/** The records of a whole segment of `size` bytes as this thread wrote them, or undefined (then scan). Consumes the log. */
-export function takeSegmentLog(path: string, size: number): RecordColumns | undefined {
+/**
+ * The records of a whole segment of `size` bytes as this thread wrote them for that opening of
+ * the store, or undefined (then scan). Consumes the log.
+ */
+export function takeSegmentLog(path: string, opening: number, size: number): RecordColumns | undefined {
   const log = segmentLogs.get(path);
   segmentLogs.delete(path);
-  return log !== undefined && log.end === size ? log.columns : undefined;
+  return log !== undefined && log.opening === opening && log.end === size ? log.columns : undefined;
 }
 
 /**
@@ -187,7 +214,7 @@ function place(batch: WriteBatch, target: LogTarget): Placed | WriteResult {
   } catch (error) {
     return failed(batch, error, path, descriptor, target.cursor, position, total, progress.written);
   }
-  logBatch(path, batch, offsets, position, total);
+  logBatch(path, target.opening, batch, offsets, position, total);
   return { path, descriptor, offsets, position, total };
 }
 

@@ -35,7 +35,7 @@ function runJob(job: LogJob): LogJobResult {
       if (!existsSync(path)) return { size: 0, problems: [] };
       if (job.end !== undefined) clearFailed(path, job.end, job.torn ?? []);
       const size = statSync(path).size;
-      const written = takeSegmentLog(path, size);
+      const written = takeSegmentLog(path, job.opening, size);
       if (written !== undefined) {
         tryWriteHint(job.dir, job.segment, columnsToChunk(written), size, job.fileMode);
         return { problems: [], size };

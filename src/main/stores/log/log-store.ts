@@ -123,6 +123,9 @@ const LOG_OPTIONS: ReadonlySet<string> = new Set(Object.keys(logDefaults));
 
 const MAX_MINOR = 0xffff;
 
+/** Openings of log stores in this process, counted: each tells the writer threads whose batches they are (LogTarget.opening). */
+let openings = 0;
+
 interface Segment extends SegmentId {
   /** Number in the index's segment column. */
   readonly id: number;
@@ -170,6 +173,7 @@ export class LogStore extends EventEmitter implements EngineStore {
   /** Value bytes of the batches posted and not landed yet ('none' counts them against the budget). */
   #pendingBytes = 0;
   #context: StoreContext | undefined;
+  #opening = 0;
   #index = new LogIndex();
   #window = new RecordWindow<Segment>();
   #segments = new Map<number, Segment>();
@@ -218,6 +222,7 @@ export class LogStore extends EventEmitter implements EngineStore {
 
   async open(context: StoreContext): Promise<void> {
     this.#context = context;
+    this.#opening = ++openings;
     this.#closing = false;
     this.#index.clear();
     this.#index.useResident(context.resident);
@@ -475,7 +480,7 @@ export class LogStore extends EventEmitter implements EngineStore {
     const cursor = (segment.cursor as BigInt64Array).buffer as SharedArrayBuffer;
     return {
       segment,
-      target: { kind: 'log', dir: this.dir, fileMode: ctx.mode.file, dirMode: ctx.mode.dir, durability: ctx.durability, segment: segment.name, cursor },
+      target: { kind: 'log', dir: this.dir, fileMode: ctx.mode.file, dirMode: ctx.mode.dir, durability: ctx.durability, segment: segment.name, cursor, opening: this.#opening },
     };
   }
 
@@ -641,7 +646,7 @@ export class LogStore extends EventEmitter implements EngineStore {
   #seal(segment: Segment): Promise<void> {
     segment.sealed = true;
     const ctx = this.#ctx();
-    const job: LogJob = { job: 'seal', dir: this.dir, segment: segment.name, fileMode: ctx.mode.file };
+    const job: LogJob = { job: 'seal', dir: this.dir, segment: segment.name, opening: this.#opening, fileMode: ctx.mode.file };
     const cuts = segment.cursor !== undefined && segment.failed;
     if (cuts) {
       job.end = segment.landedEnd;
@@ -838,7 +843,7 @@ export class LogStore extends EventEmitter implements EngineStore {
     }
     if (bottom !== undefined && appendedTo) {
       // The bottom segment's hint describes its old size; a new one saves the next open a scan.
-      const sealed = await this.#job({ job: 'seal', dir: this.dir, segment: bottom.name, fileMode: ctx.mode.file });
+      const sealed = await this.#job({ job: 'seal', dir: this.dir, segment: bottom.name, opening: this.#opening, fileMode: ctx.mode.file });
       if (sealed.failure === undefined && sealed.size !== undefined) bottom.bytes = sealed.size;
     }
     let bytesAfter = bottom !== undefined && !inputs.includes(bottom) ? bottom.bytes : 0;

@@ -192,6 +192,8 @@ export class RedisStore implements EngineStore {
       connectTimeout: this.connectTimeout,
       ...(this.cluster === undefined ? {} : { cluster: this.cluster }),
     };
+    // A pool of its own, not the shared one (core/shared-pool.ts): its threads hold this store's
+    // connections to the server, which close with the store.
     this.#pool = new WorkerPool(context.threads);
     const [ready] = await Promise.all([this.#link.waitReady(this.connectTimeout), this.#listener.start(), this.#pool.warm()]);
     if (!ready) this.#unavailable(new Error(`no connection within ${this.connectTimeout} ms`));

@@ -1,0 +1,96 @@
+/**
+ * Writer threads outlive the stores they write for (one pool per process:
+ * src/main/core/shared-pool.ts), so what a thread remembers of a segment — the log its seal
+ * writes the hint from — must belong to one opening of the store. Here a segment written under
+ * opening 1 is replaced behind the thread's back by another writer's file of exactly the same
+ * size, and opening 2 appends to it: the hint must describe the file, not what opening 1 wrote.
+ */
+import { copyFileSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.js';
+import { RecordKind } from '../../src/shared/format/record.js';
+import { decodeHint, hintName, segmentName } from '../../src/shared/format/log-format.js';
+import { utf8Codec } from '../../src/shared/codecs.js';
+import type { LogTarget, WriteBatch } from '../../src/shared/protocol.js';
+import { writeLogBatch } from '../../src/shared/writers/log-writer.js';
+import { runLogTask } from '../../src/worker/log/log-jobs.js';
+
+const segment = segmentName({ major: 1, minor: 0 });
+
+function target(dir: string, opening: number, position = 0): LogTarget {
+  const cursor = new SharedArrayBuffer(8);
+  new BigInt64Array(cursor)[0] = BigInt(position);
+  return { kind: 'log', dir, fileMode: 0o644, dirMode: 0o755, durability: 'fsync', segment, cursor, opening };
+}
+
+/** Keys `${prefix}0…`, values of one length: two batches with prefixes of one length frame to the same size. */
+function batch(prefix: string, n: number, t: LogTarget): WriteBatch {
+  const keys = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const encoded = keys.map((key) => Buffer.from(`${key}:`.padEnd(200, 'v')));
+  const valueOffsets = new Uint32Array(n + 1);
+  encoded.forEach((bytes, i) => (valueOffsets[i + 1] = (valueOffsets[i] as number) + bytes.length));
+  return {
+    op: 'write',
+    target: t,
+    keys,
+    kinds: new Uint8Array(n).fill(RecordKind.put),
+    codecs: new Uint8Array(n).fill(utf8Codec.id),
+    createdAt: new Float64Array(n).fill(1),
+    expiresAt: new Float64Array(n),
+    valueOffsets,
+    values: Buffer.concat(encoded),
+  };
+}
+
+function hintKeys(dir: string): string[] {
+  const size = statSync(join(dir, segment)).size;
+  const chunk = decodeHint(readFileSync(join(dir, hintName(segment))), size);
+  if (chunk === undefined) throw new Error('no valid hint');
+  const keys: string[] = [];
+  let start = 0;
+  for (const end of chunk.keyEnds) {
+    keys.push(chunk.keys.slice(start, end));
+    start = end;
+  }
+  return keys;
+}
+
+describe('a writer thread serving several openings of a store', () => {
+  it('never describes a segment by what an earlier opening wrote to a file of that name', () => {
+    const dir = tempDir();
+    const elsewhere = tempDir();
+    const first = target(dir, 1);
+    expect(writeLogBatch(batch('a', 3, first), first).failures).toEqual([]);
+    // Another writer's segment of the same name and size replaces the file.
+    const other = target(elsewhere, 7);
+    expect(writeLogBatch(batch('b', 3, other), other).failures).toEqual([]);
+    const size = statSync(join(dir, segment)).size;
+    expect(statSync(join(elsewhere, segment)).size).toBe(size);
+    unlinkSync(join(dir, segment));
+    copyFileSync(join(elsewhere, segment), join(dir, segment));
+
+    const second = target(dir, 2, size);
+    expect(writeLogBatch(batch('c', 2, second), second).failures).toEqual([]);
+    const sealed = runLogTask({ op: 'log', job: { job: 'seal', dir, segment, opening: 2, fileMode: 0o644 } });
+    expect(sealed.failure).toBeUndefined();
+    expect(hintKeys(dir)).toEqual(['b0', 'b1', 'b2', 'c0', 'c1']);
+  });
+
+  it('still seals from its log when one opening wrote the whole segment', () => {
+    const dir = tempDir();
+    const t = target(dir, 3);
+    writeLogBatch(batch('a', 2, t), t);
+    writeLogBatch(batch('b', 2, t), t);
+    // A log that is used skips the scan, so it alone decides the hint: tamper with the file
+    // (same size) and the hint still names what was written — proof that the log was used.
+    const size = statSync(join(dir, segment)).size;
+    const other = target(tempDir(), 9);
+    writeLogBatch(batch('x', 4, other), other);
+    unlinkSync(join(dir, segment));
+    copyFileSync(join(other.dir, segment), join(dir, segment));
+    expect(statSync(join(dir, segment)).size).toBe(size);
+    runLogTask({ op: 'log', job: { job: 'seal', dir, segment, opening: 3, fileMode: 0o644 } });
+    expect(hintKeys(dir)).toEqual(['a0', 'a1', 'b0', 'b1']);
+  });
+});
