@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { parseArgs } from 'node:util';
-import { deserialize, serialize } from 'node:v8';
+import { serialize } from 'node:v8';
 import { crc32 } from 'node:zlib';
 import { open as openLmdb } from 'lmdb';
 import { Bench } from 'tinybench';
@@ -252,7 +252,7 @@ function decodeFloor(name: string): void {
     for (let i = 0, at = 0; i < entries; at = ends[i++] as number) {
       const bytes = stored.subarray(at, ends[i]);
       crc32(bytes);
-      if ((objects === undefined ? bytes.toString('utf8') : deserialize(bytes)) === undefined) throw new Error('decoded nothing');
+      if ((objects === undefined ? bytes.toString('utf8') : v8Codec.decode(bytes)) === undefined) throw new Error('decoded nothing');
     }
     best = Math.min(best, performance.now() - t0);
   }
