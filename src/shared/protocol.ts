@@ -159,6 +159,8 @@ export type LogJob =
   | { job: 'remove'; dir: string; segments: string[]; durability: Durability }
   /** Check every record of a segment. */
   | { job: 'verify'; dir: string; segment: string }
+  /** The store closed: this thread forgets its descriptors and segment logs under `dir` (threads outlive stores). */
+  | { job: 'release'; dir: string }
   /** Write the store's BUDGET file (see log-format.ts): best effort, like hints. */
   | { job: 'budget'; dir: string; json: string; fileMode: number };
 

@@ -28,8 +28,8 @@ function openUnder(dir: string): string[] {
   return paths;
 }
 
-async function written(dir: string) {
-  const opened = await openCacher({ dir, store: 'log' });
+async function written(dir: string, threads = 1) {
+  const opened = await openCacher({ dir, store: 'log', threads, batchSize: 10 });
   opened.cache.set('key', { value: dir });
   await opened.cache.sync();
   return opened.cache;
@@ -50,14 +50,26 @@ describe.runIf(onLinux)('one worker pool per process', () => {
     expect(threadCount()).toBe(withOne);
   });
 
-  it('a stopped store’s files are closed though its thread lives on for other cachers', async () => {
+  it('a stopped store’s files are closed at once, though its writer thread lives on for other cachers', async () => {
     const stays = await written(tempDir());
     const dir = tempDir();
     const stopped = await written(dir);
+    expect(openUnder(dir).length).toBeGreaterThan(0);
     await stopped.stop();
-    // The writer thread closes descriptors it has not used for 2 s (log-writer.ts).
-    const deadline = Date.now() + 15_000;
-    while (openUnder(dir).length > 0 && Date.now() < deadline) await sleep(100);
+    expect(openUnder(dir)).toEqual([]);
+    expect(stays.get('key')).toBeDefined();
+  });
+
+  it('with two writer threads, both close them at once', async () => {
+    const stays = await written(tempDir(), 2);
+    const dir = tempDir();
+    const stopped = await written(dir, 2);
+    for (let i = 0; i < 50; i++) stopped.set(`more-${i}`, i); // batches on both threads
+    await stopped.sync();
+    await stopped.stop();
+    // The thread that ran the release job told the other one, which closes them within ms.
+    const deadline = Date.now() + 1_000;
+    while (openUnder(dir).length > 0 && Date.now() < deadline) await sleep(10);
     expect(openUnder(dir)).toEqual([]);
     expect(stays.get('key')).toBeDefined();
   });

@@ -9,9 +9,9 @@
  * threads started and their code optimised. Idle threads never keep the process alive (piscina
  * unrefs them), so the linger delays no exit.
  *
- * Worker state is keyed so that sharing cannot mix stores up: segment logs by the store's
- * opening (see log-writer.ts), descriptors by path and checked for deletion at every batch,
- * shard directories re-created when missing. A fault plan (LARDER_FAULTS, tests only) is read by
+ * Worker state is kept so that sharing cannot mix stores up: segment logs by the store's
+ * opening (see log-writer.ts), descriptors by path, checked for deletion at every batch and
+ * closed when their store closes, shard directories re-created when missing. A fault plan (LARDER_FAULTS, tests only) is read by
  * a thread when it starts, so a cacher opened under one gets a pool of its own.
  */
 import { WorkerPool, type TaskPool } from './worker-pool.js';

@@ -9,7 +9,7 @@
  * tasks). Measured: the fsync of a 1 MB batch takes 1–5 ms here, as long as framing it.
  */
 import { fstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RecordKind, recordBound, writeRecord } from '../format/record.js';
 import { toFailure, type ByteRange, type LogTarget, type WriteBatch, type WriteResult } from '../protocol.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../fs/fs-layer.js';
@@ -26,25 +26,11 @@ interface Descriptor {
 /**
  * Segment descriptors this thread has open, oldest first. A segment is written for a while, then
  * never again. The thread serves every log store of the process (src/main/core/shared-pool.ts),
- * each writing its own active segment: a few of them stay open. Deleted segments are closed at
- * the next batch (their space is freed), and all of them once the thread has been idle a while.
+ * each writing its own active segment, so a few stay open; a deleted segment's is closed at the
+ * next batch (its space is freed), and a closed store's at once (`forgetStore`).
  */
 const MAX_OPEN = 8;
-const IDLE_CLOSE_MS = 2_000;
 const open = new Map<string, Descriptor>();
-let idleClose: NodeJS.Timeout | undefined;
-
-/** A store closed meanwhile must not keep its files open through a thread that outlives it. */
-function closeAllWhenIdle(): void {
-  if (idleClose !== undefined) {
-    idleClose.refresh();
-    return;
-  }
-  idleClose = setTimeout(() => {
-    idleClose = undefined;
-    for (const path of [...open.keys()]) forget(path);
-  }, IDLE_CLOSE_MS).unref();
-}
 
 /** A descriptor for the segment, created if missing; a new segment's directory entry is made durable first. */
 function segmentFd(path: string, target: LogTarget): Descriptor {
@@ -53,10 +39,7 @@ function segmentFd(path: string, target: LogTarget): Descriptor {
   // until the descriptor closes. One fstat per cached segment per batch (MAX_OPEN of them).
   for (const [other, descriptor] of open) if (fstatSync(descriptor.fd).nlink === 0) forget(other);
   const cached = open.get(path);
-  if (cached !== undefined) {
-    closeAllWhenIdle();
-    return cached;
-  }
+  if (cached !== undefined) return cached;
   const fd = openForWrite(path, target.fileMode);
   try {
     if (target.durability === 'fsync') fsyncDir(target.dir);
@@ -66,7 +49,6 @@ function segmentFd(path: string, target: LogTarget): Descriptor {
   }
   const descriptor: Descriptor = { fd, busy: 0, forgotten: false };
   open.set(path, descriptor);
-  closeAllWhenIdle();
   if (open.size > MAX_OPEN) forget(open.keys().next().value as string);
   return descriptor;
 }
@@ -84,6 +66,18 @@ export function openForWrite(path: string, mode: number): number {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return fsLayer.openSync(path, 'r+'); // another thread created it first
   }
+}
+
+/**
+ * A store closed: this thread closes its descriptors of the store's segments and drops what it
+ * remembers of them, so that no file of a stopped store stays open (a disk it is on can be
+ * unmounted, its space freed). The thread that runs the release job passes it on to the others
+ * (src/worker/log/log-jobs.ts).
+ */
+export function forgetStore(dir: string): void {
+  const normalized = join(dir);
+  for (const path of [...open.keys()]) if (dirname(path) === normalized) forget(path);
+  for (const path of [...segmentLogs.keys()]) if (dirname(path) === normalized) segmentLogs.delete(path);
 }
 
 /** Segments removed from disk: this thread closes its descriptors of them so their space is freed. */

@@ -4,6 +4,7 @@
  * the two steps of compaction, removing segments, and verifying one.
  */
 import { existsSync, fstatSync, readFileSync, statSync } from 'node:fs';
+import { BroadcastChannel } from 'node:worker_threads';
 import { join } from 'node:path';
 import { unlessMissing } from '../../shared/fs/unless-missing.js';
 import { decodeRecord } from '../../shared/format/record.js';
@@ -12,9 +13,17 @@ import { writeFileAtomicSync } from '../../shared/fs/atomic-write.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../../shared/fs/fs-layer.js';
 import { BUDGET_FILE, columnsToChunk, decodeHint, encodeHint, hintName } from '../../shared/format/log-format.js';
 import { FileWindow, scanSegmentFd, scanSegmentFile } from './log-scan.js';
-import { forgetSegments, openForWrite, takeSegmentLog } from '../../shared/writers/log-writer.js';
+import { forgetSegments, forgetStore, openForWrite, takeSegmentLog } from '../../shared/writers/log-writer.js';
 
 const COPY_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * A store's release job reaches one writer thread; that thread passes it on to the others here,
+ * which close the store's files within milliseconds instead of after their idle delay.
+ */
+const otherThreads = new BroadcastChannel('larder:log-store-released');
+otherThreads.onmessage = (event: MessageEvent) => forgetStore(event.data as string);
+otherThreads.unref();
 
 /** Runs one job; an OS failure comes back as data (`failure`), never as a throw. */
 export function runLogTask(task: LogTask): LogJobResult {
@@ -65,6 +74,10 @@ function runJob(job: LogJob): LogJobResult {
         unlinkIfPresent(join(job.dir, hintName(segment)));
       }
       if (job.durability === 'fsync') fsyncDir(job.dir);
+      return {};
+    case 'release':
+      forgetStore(job.dir);
+      otherThreads.postMessage(job.dir);
       return {};
     case 'budget':
       writeFileAtomicSync(join(job.dir, BUDGET_FILE), [Buffer.from(job.json)], { mode: job.fileMode, fsync: false });

@@ -325,6 +325,9 @@ export class LogStore extends EventEmitter implements EngineStore {
       if (active.pending === 0) await this.#seal(active);
     }
     await this.#settled();
+    // The writer threads outlive the store (core/shared-pool.ts): they close its files now (the
+    // one this job reaches tells the others). Best effort: a thread that died has no files open.
+    if (!this.readOnly) await this.#job({ job: 'release', dir: this.dir }).catch(() => undefined);
     this.#closeFds();
     this.#lock?.release();
     this.#lock = undefined;
