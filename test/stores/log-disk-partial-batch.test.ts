@@ -11,10 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
 import { freeBytes, requireMount, smallDisk } from '../helpers/small-disk.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { logTarget, utf8Batch } from '../fixtures/log-context.js';
 import { LogStore, type LarderError } from '../../src/main/index.js';
-import { RecordKind, recordSize } from '../../src/shared/format/record.js';
-import { segmentName } from '../../src/shared/format/log-format.js';
-import { utf8Codec } from '../../src/shared/codecs.js';
+import { recordSize } from '../../src/shared/format/record.js';
 import type { LogTarget, WriteBatch } from '../../src/shared/protocol.js';
 import { forgetSegments, withdraw, writeLogBatch } from '../../src/shared/writers/log-writer.js';
 import { scanSegmentFile } from '../../src/worker/log/log-scan.js';
@@ -25,34 +24,9 @@ const value = (key: string): string => `${key}:`.padEnd(1000, 'v');
 const isNoSpace = (e: LarderError): boolean => e.code === 'ERR_WRITE_FAILED' && (e as { osCode?: string }).osCode === 'ENOSPC';
 
 /** `n` keys `${prefix}${i}` with ~1 KB string values, as the engine hands a batch to the writer. */
-function batchOf(prefix: string, n: number, target: LogTarget): WriteBatch {
-  const keys = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-  const encoded = keys.map((key) => Buffer.from(value(key)));
-  const valueOffsets = new Uint32Array(n + 1);
-  encoded.forEach((bytes, i) => (valueOffsets[i + 1] = (valueOffsets[i] as number) + bytes.length));
-  return {
-    op: 'write',
-    target,
-    keys,
-    kinds: new Uint8Array(n).fill(RecordKind.put),
-    codecs: new Uint8Array(n).fill(utf8Codec.id),
-    createdAt: new Float64Array(n).fill(1),
-    expiresAt: new Float64Array(n),
-    valueOffsets,
-    values: Buffer.concat(encoded),
-  };
-}
+const batchOf = (prefix: string, n: number, target: LogTarget): WriteBatch =>
+  utf8Batch(target, Array.from({ length: n }, (_, i) => `${prefix}${i}`), value);
 
-const logTarget = (dir: string): LogTarget => ({
-  kind: 'log',
-  dir,
-  fileMode: 0o644,
-  dirMode: 0o755,
-  durability: 'fsync',
-  segment: segmentName({ major: 1, minor: 0 }),
-  cursor: new SharedArrayBuffer(8),
-  opening: 1,
-});
 
 const cursorOf = (target: LogTarget): number => Number(new BigInt64Array(target.cursor)[0]);
 

@@ -9,39 +9,19 @@ import { copyFileSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/temp-dir.js';
-import { RecordKind } from '../../src/shared/format/record.js';
+import { logTarget, utf8Batch } from '../fixtures/log-context.js';
 import { decodeHint, hintName, segmentName } from '../../src/shared/format/log-format.js';
-import { utf8Codec } from '../../src/shared/codecs.js';
 import type { LogTarget, WriteBatch } from '../../src/shared/protocol.js';
 import { writeLogBatch } from '../../src/shared/writers/log-writer.js';
 import { runLogTask } from '../../src/worker/log/log-jobs.js';
 
-const segment = segmentName({ major: 1, minor: 0 });
+const segment = segmentName({ major: 1, minor: 0 }); // the segment logTarget names
 
-function target(dir: string, opening: number, position = 0): LogTarget {
-  const cursor = new SharedArrayBuffer(8);
-  new BigInt64Array(cursor)[0] = BigInt(position);
-  return { kind: 'log', dir, fileMode: 0o644, dirMode: 0o755, durability: 'fsync', segment, cursor, opening };
-}
+const target = (dir: string, opening: number, position = 0): LogTarget => logTarget(dir, { opening, position });
 
 /** Keys `${prefix}0…`, values of one length: two batches with prefixes of one length frame to the same size. */
-function batch(prefix: string, n: number, t: LogTarget): WriteBatch {
-  const keys = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-  const encoded = keys.map((key) => Buffer.from(`${key}:`.padEnd(200, 'v')));
-  const valueOffsets = new Uint32Array(n + 1);
-  encoded.forEach((bytes, i) => (valueOffsets[i + 1] = (valueOffsets[i] as number) + bytes.length));
-  return {
-    op: 'write',
-    target: t,
-    keys,
-    kinds: new Uint8Array(n).fill(RecordKind.put),
-    codecs: new Uint8Array(n).fill(utf8Codec.id),
-    createdAt: new Float64Array(n).fill(1),
-    expiresAt: new Float64Array(n),
-    valueOffsets,
-    values: Buffer.concat(encoded),
-  };
-}
+const batch = (prefix: string, n: number, t: LogTarget): WriteBatch =>
+  utf8Batch(t, Array.from({ length: n }, (_, i) => `${prefix}${i}`), (key) => `${key}:`.padEnd(200, 'v'));
 
 function hintKeys(dir: string): string[] {
   const size = statSync(join(dir, segment)).size;
