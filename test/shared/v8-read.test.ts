@@ -117,6 +117,18 @@ describe('v8 reader: every value comes back as v8.deserialize gives it', () => {
     );
   });
 
+  it('leaves a value nested deeper than its stack to v8.deserialize', () => {
+    // 100,000 arrays each holding the next: deeper than serialize itself goes on this thread, as
+    // a thread with a larger stack could have written it.
+    const depth = 100_000;
+    const bytes = Buffer.concat([Buffer.from([0xff, 0x0f]), Buffer.from('A\x01'.repeat(depth), 'latin1'), Buffer.from('_'), Buffer.from('$\x00\x01'.repeat(depth), 'latin1')]);
+    expect(tryReadV8(bytes)).toBe(LEFT_TO_V8);
+    const ours = outcome(readV8, bytes);
+    const theirs = outcome(deserialize, bytes);
+    expect('error' in ours).toBe('error' in theirs);
+    if ('error' in ours && 'error' in theirs) expect(String(ours.error)).toBe(String(theirs.error));
+  });
+
   it('keeps `__proto__` an own property, as V8 makes it, and leaves the prototype alone', () => {
     const value = readV8(serialize(JSON.parse('{"__proto__": {"polluted": true}, "a": 1}'))) as Record<string, unknown>;
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
