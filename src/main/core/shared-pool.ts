@@ -11,14 +11,16 @@
  *
  * Worker state is kept so that sharing cannot mix stores up: segment logs by the store's
  * opening (see log-writer.ts), descriptors by path, checked for deletion at every batch and
- * closed when their store closes, shard directories re-created when missing. A fault plan (LARDER_FAULTS, tests only) is read by
- * a thread when it starts, so a cacher opened under one gets a pool of its own.
+ * closed when their store closes, shard directories re-created when missing. A fault plan
+ * (LARDER_FAULTS, tests only) is read by a thread when it starts, so a cacher opened under one
+ * gets a pool of its own.
  */
 import { WorkerPool, type TaskPool } from './worker-pool.js';
 
 const LINGER_MS = 5_000;
 
 interface Shared {
+  readonly threads: number;
   readonly pool: WorkerPool;
   leases: number;
   linger: NodeJS.Timeout | undefined;
@@ -31,7 +33,7 @@ export function leasePool(threads: number): TaskPool {
   if (process.env.LARDER_FAULTS !== undefined && process.env.LARDER_FAULTS !== '') return new WorkerPool(threads);
   let shared = pools.get(threads);
   if (shared === undefined) {
-    shared = { pool: new WorkerPool(threads), leases: 0, linger: undefined };
+    shared = { threads, pool: new WorkerPool(threads), leases: 0, linger: undefined };
     pools.set(threads, shared);
   }
   if (shared.linger !== undefined) {
@@ -39,15 +41,13 @@ export function leasePool(threads: number): TaskPool {
     shared.linger = undefined;
   }
   shared.leases++;
-  return new Lease(threads, shared);
+  return new Lease(shared);
 }
 
 class Lease implements TaskPool {
-  readonly #threads: number;
   #shared: Shared | undefined;
 
-  constructor(threads: number, shared: Shared) {
-    this.#threads = threads;
+  constructor(shared: Shared) {
     this.#shared = shared;
   }
 
@@ -68,10 +68,9 @@ class Lease implements TaskPool {
     const shared = this.#shared;
     this.#shared = undefined;
     if (shared === undefined || --shared.leases > 0) return;
-    const threads = this.#threads;
     shared.linger = setTimeout(() => {
-      if (pools.get(threads) !== shared || shared.leases > 0) return;
-      pools.delete(threads);
+      if (pools.get(shared.threads) !== shared || shared.leases > 0) return;
+      pools.delete(shared.threads);
       shared.pool.close().catch(() => {});
     }, LINGER_MS).unref();
   }
