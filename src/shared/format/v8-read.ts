@@ -236,10 +236,8 @@ const keyCache: Array<string | undefined> = new Array<string | undefined>(KEY_SL
 function propertyKey(): string {
   if (peekTag() === ONE_BYTE_STRING) {
     nextTag();
-    const length = varint();
-    if (length <= SHORT && length <= end - pos) return cachedKey(length);
-    if (length > end - pos) throw FALL_BACK;
-    return buf.toString('latin1', pos, (pos += length));
+    const length = stringLength();
+    return length <= SHORT ? cachedKey(length) : buf.toString('latin1', pos, (pos += length));
   }
   const key = value();
   if (typeof key === 'string') return key;
@@ -248,10 +246,17 @@ function propertyKey(): string {
 }
 
 function string(encoding: 'latin1' | 'utf16le' | 'utf8'): string {
-  const length = varint();
-  if (length > end - pos || (encoding === 'utf16le' && length % 2 !== 0)) throw FALL_BACK;
+  const length = stringLength();
+  if (encoding === 'utf16le' && length % 2 !== 0) throw FALL_BACK;
   if (encoding === 'latin1' && length <= SHORT) return shortLatin1(length);
   return buf.toString(encoding, pos, (pos += length));
+}
+
+/** A string's byte length, which must fit in what is left (`toString` would silently cut it). */
+function stringLength(): number {
+  const length = varint();
+  if (length > end - pos) throw FALL_BACK;
+  return length;
 }
 
 function cachedKey(length: number): string {
@@ -304,7 +309,7 @@ function nextTag(): number {
   return -1;
 }
 
-/** The next tag, not consumed, padding skipped; -1 at the end (which no caller accepts as its end tag). */
+/** The next tag, not consumed, padding skipped; at the end the value is incomplete (left to v8.deserialize). */
 function peekTag(): number {
   let at = pos;
   while (at < end) {
