@@ -8,7 +8,7 @@
  * cannot be encoded is reported with its key before anything is written.
  */
 import { deserialize, serialize } from 'node:v8';
-import { readV8 } from './format/v8-read.js';
+import { LEFT_TO_V8, tryReadV8 } from './format/v8-read.js';
 import { Packr, type Options as PackrOptions } from 'msgpackr';
 
 export interface Codec {
@@ -17,6 +17,13 @@ export interface Codec {
   readonly name: string;
   encode(value: unknown): Uint8Array;
   decode(bytes: Uint8Array): unknown;
+  /**
+   * True when what `decode` returns shares no memory with the bytes it was given (it copies
+   * whatever it keeps), so a store may decode straight from a buffer it reuses. Leave it out
+   * when a decoded value may be a view of the bytes (a Buffer, a typed array): stores then
+   * give `decode` bytes of their own.
+   */
+  readonly decodeCopies?: boolean;
 }
 
 export interface JsonCodecOptions {
@@ -62,8 +69,14 @@ export const v8Codec: Codec = Object.freeze({
   id: 1,
   name: 'v8',
   encode: (value: unknown) => serialize(value),
-  // Plain data by our own reader (v8-read.ts: 2.5× faster), anything else by v8.deserialize.
-  decode: (bytes: Uint8Array) => readV8(bytes),
+  // Plain data by our own reader (v8-read.ts: 2.5× faster), which keeps nothing of the bytes;
+  // anything else by v8.deserialize, which makes Buffers and typed arrays views of its input:
+  // it gets a copy, so the codec's results never share the caller's bytes.
+  decode(bytes: Uint8Array) {
+    const value = tryReadV8(bytes);
+    return value === LEFT_TO_V8 ? deserialize(Buffer.from(bytes)) : value;
+  },
+  decodeCopies: true,
 });
 
 /**
@@ -79,6 +92,7 @@ export const utf8Codec: Codec = Object.freeze({
     return Buffer.from(value, 'utf8');
   },
   decode: (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+  decodeCopies: true,
 });
 
 export function createJsonCodec(options: JsonCodecOptions = {}): Codec {
@@ -99,7 +113,9 @@ export function createJsonCodec(options: JsonCodecOptions = {}): Codec {
       if (text === undefined) throw new TypeError(`value of type ${typeof value} has no JSON form`);
       return Buffer.from(text, 'utf8');
     },
+    // The reviver sees parsed values only: the bytes are a string by then.
     decode: (bytes: Uint8Array) => JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), reviver),
+    decodeCopies: true,
   });
 }
 
@@ -119,6 +135,7 @@ export function createMsgpackCodec(options: MsgpackCodecOptions = {}): Codec {
     id: 3,
     name: 'msgpack',
     encode: (value: unknown) => packr.pack(value),
+    // Binary data comes back as views of the bytes (msgpackr's default): no `decodeCopies`.
     decode: (bytes: Uint8Array) => packr.unpack(bytes),
   });
 }

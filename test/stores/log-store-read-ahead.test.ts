@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { Cacher, LogStore } from '../../src/main/index.js';
+import { Cacher, LogStore, registerCodec, type Codec } from '../../src/main/index.js';
 
 /** Sizes that make records fall across 64 KiB boundaries, plus some bigger than half of it. */
 const valueOf = (i: number): string => `${i}:` + 'abcdefghij'.repeat(i % 17 === 0 ? 5_000 : 1 + ((i * 37) % 300));
@@ -76,4 +76,31 @@ describe('log store read-ahead', () => {
       await landing;
     }
   });
+
+  // Reads in write order decode straight from the window, which the next reads refill. A value
+  // that is a view of the bytes it was decoded from (a Buffer or typed array from v8.deserialize,
+  // binary data from msgpack, anything from a codec that does not promise copies) must not see
+  // those later bytes.
+  const rawCodec: Codec = { id: 201, name: 'read-ahead-raw', encode: (v) => v as Uint8Array, decode: (bytes) => bytes };
+  registerCodec(rawCodec);
+  const binaryOf = (i: number): Buffer => Buffer.alloc(200 + (i % 50), i % 251);
+  const cases = [
+    { codec: 'v8', value: (i: number) => ({ i, bytes: binaryOf(i), floats: new Float64Array([i, i / 2]) }) },
+    { codec: 'msgpack', value: (i: number) => ({ i, bytes: binaryOf(i) }) },
+    { codec: rawCodec.name, value: (i: number) => binaryOf(i) },
+  ];
+  for (const { codec, value } of cases) {
+    it(`values that view their bytes (${codec}) keep them when later reads refill the window`, async () => {
+      const dir = tempDir();
+      const n = 1200;
+      {
+        const { cache } = await openCacher({ dir, codec, store: new LogStore(dir, { segmentSize: 64 * 1024 }) });
+        for (let i = 0; i < n; i++) cache.set(`k${i}`, value(i));
+        await cache.stop();
+      }
+      const { cache } = await openCacher({ dir, codec, store: new LogStore(dir, { segmentSize: 64 * 1024 }) });
+      const read = Array.from({ length: n }, (_, i) => cache.get(`k${i}`)); // write order: the window serves them
+      read.forEach((got, i) => expect(got, `k${i}`).toEqual(value(i)));
+    });
+  }
 });

@@ -63,6 +63,32 @@ describe('record framing', () => {
     );
   });
 
+  it('answers the key a reader expected only when the record spells it, and the key it holds otherwise', () => {
+    // A read passes the key it looked up; any other key (one character off, another length,
+    // non-ASCII, a lone surrogate UTF-8 cannot carry) must come back as the record's own.
+    const nearby = (key: string) =>
+      fc.oneof(
+        fc.constant(key),
+        fc.constant(key.slice(0, -1)),
+        fc.constant(`${key}x`),
+        fc.nat({ max: Math.max(0, key.length - 1) }).chain((i) => fc.constantFrom('a', 'é', '\ud800', '😀').map((c) => key.slice(0, i) + c + key.slice(i + 1))),
+        fc.string({ unit: 'binary', maxLength: 80 }),
+      );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 })).chain((key) => fc.tuple(fc.constant(key), nearby(key))),
+        ([key, expected]) => {
+          const buf = encodeRecord(key, Buffer.from('v'), meta);
+          const decoded = decodeRecord(buf, 0, undefined, expected);
+          if (decoded.status !== 'ok') throw new Error(decoded.status);
+          const held = buf.toString('utf8', HEADER_SIZE, HEADER_SIZE + buf.readUInt32LE(24));
+          expect(decoded.record.key).toBe(held);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('checksums a delete whose empty value views an empty ArrayBuffer (zlib.crc32 answers 0 for those)', () => {
     const empty = new Uint8Array(new ArrayBuffer(0));
     const buf = Buffer.alloc(recordSize(3, 0));

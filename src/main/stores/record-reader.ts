@@ -12,6 +12,11 @@ export interface ReadContext {
   codec: Codec;
   now: number;
   report(error: LarderError): void;
+  /**
+   * The bytes are a buffer the store reuses: a value is then decoded from a copy of its own,
+   * unless its codec's results keep nothing of the bytes (`Codec.decodeCopies`).
+   */
+  reused?: boolean;
 }
 
 function codecFor(id: number, preferred: Codec): Codec | undefined {
@@ -31,7 +36,7 @@ const describe = (location: RecordLocation): string => (typeof location === 'str
  * undefined for a delete or a bad record (reported). The value is left undecoded.
  */
 function readCheckedRecord(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): DecodedRecord | undefined {
-  const decoded = decodeRecord(buf, offset, (id) => codecFor(id, ctx.codec) !== undefined);
+  const decoded = decodeRecord(buf, offset, (id) => codecFor(id, ctx.codec) !== undefined, key);
   if (decoded.status !== 'ok') {
     const reason = decoded.status === 'truncated' ? `truncated (${decoded.needed} bytes missing)` : decoded.reason;
     ctx.report(new CorruptRecordError(key, describe(location), reason));
@@ -57,7 +62,8 @@ export function readStoredEntry(buf: Buffer, offset: number, key: string, locati
   if (record.expiresAt !== 0 && record.expiresAt <= ctx.now) return undefined;
   let value: unknown;
   try {
-    value = (codecFor(record.codec, ctx.codec) as Codec).decode(record.value);
+    const codec = codecFor(record.codec, ctx.codec) as Codec;
+    value = codec.decode(ctx.reused === true && codec.decodeCopies !== true ? Buffer.from(record.value) : record.value);
   } catch (error) {
     ctx.report(new CorruptRecordError(key, describe(location), `value does not decode: ${(error as Error).message}`));
     return undefined;

@@ -176,6 +176,8 @@ export class LogStore extends EventEmitter implements EngineStore {
   #opening = 0;
   #index = new LogIndex();
   #window = new RecordWindow<Segment>();
+  /** The slot of the record the last `#locate` found. */
+  #locatedSlot = -1;
   #segments = new Map<number, Segment>();
   #active: Segment | undefined;
   #nextId = 1;
@@ -346,40 +348,45 @@ export class LogStore extends EventEmitter implements EngineStore {
   read(key: string): StoredEntry | undefined {
     const ctx = this.#ctx();
     const now = ctx.timers.now();
-    const located = this.#locate(key, now);
-    if (located === undefined) return undefined;
-    const { buf, segment, offset } = located;
-    if (this.diskPolicy === 'lru' && this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#index.touch(located.slot);
-    return readStoredEntry(buf, 0, key, () => this.#where(segment, offset), { codec: ctx.codec, now, report: ctx.report });
+    const buf = this.#locate(key, now);
+    if (buf === undefined) return undefined;
+    const slot = this.#locatedSlot;
+    if (this.diskPolicy === 'lru' && this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#index.touch(slot);
+    const window = this.#window;
+    return readStoredEntry(buf, window.at, key, () => this.#whereSlot(slot), { codec: ctx.codec, now, report: ctx.report, reused: window.shared });
   }
 
   readMeta(key: string): StoredMeta | undefined {
     const ctx = this.#ctx();
-    const located = this.#locate(key, Number.NEGATIVE_INFINITY);
-    if (located === undefined) return undefined;
-    const { buf, segment, offset } = located;
-    const decoded = decodeRecord(buf, 0);
+    const buf = this.#locate(key, Number.NEGATIVE_INFINITY);
+    if (buf === undefined) return undefined;
+    const decoded = decodeRecord(buf, this.#window.at, undefined, key);
     if (decoded.status !== 'ok' || decoded.record.key !== key) {
-      ctx.report(new CorruptRecordError(key, this.#where(segment, offset), decoded.status === 'ok' ? 'holds another key' : decoded.status));
+      ctx.report(new CorruptRecordError(key, this.#whereSlot(this.#locatedSlot), decoded.status === 'ok' ? 'holds another key' : decoded.status));
       return undefined;
     }
     const r = decoded.record;
     return { createdAt: r.createdAt, expiresAt: r.expiresAt, size: r.value.length };
   }
 
-  /** The record bytes of `key`, unless it has none or it expired before `now`. */
-  #locate(key: string, now: number): { buf: Buffer; segment: Segment; offset: number; slot: number } | undefined {
+  /**
+   * The buffer holding the record of `key`, from `#window.at` (its slot in `#locatedSlot`), unless
+   * the key has none or it expired before `now`. (No object per read: this is the cold-read path.)
+   */
+  #locate(key: string, now: number): Buffer | undefined {
     const slot = this.#index.slot(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#index.expiresAtOf(slot);
     if (expiresAt !== 0 && expiresAt <= now) return undefined;
     const segment = this.#segments.get(this.#index.segmentOf(slot)) as Segment;
-    const offset = this.#index.offsetOf(slot);
-    const size = this.#index.sizeOf(slot);
     segment.fd ??= openSync(join(this.dir, segment.name), 'r');
+    this.#locatedSlot = slot;
     // A segment's bytes are immutable once it is sealed and its last batch has landed.
-    const buf = this.#window.read(segment, segment.fd, offset, size, segment.sealed && segment.pending === 0);
-    return { buf, segment, offset, slot };
+    return this.#window.read(segment, segment.fd, this.#index.offsetOf(slot), this.#index.sizeOf(slot), segment.sealed && segment.pending === 0);
+  }
+
+  #whereSlot(slot: number): string {
+    return this.#where(this.#segments.get(this.#index.segmentOf(slot)) as Segment, this.#index.offsetOf(slot));
   }
 
   async findExpired(now: number): Promise<ExpiredRecord[]> {
