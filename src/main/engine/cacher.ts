@@ -137,7 +137,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
   /** True while reads are served: started or stopping (a service may read while it shuts down). */
   #readable = false;
   /** `set`'s clock: the coarse clock over the system's, or the injected timers exactly. */
-  #now: () => number;
+  #clock: { now(): number };
   #lifecycle: Lifecycle = 'new';
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -157,12 +157,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
     this.options = Object.freeze(fillOptions(options));
     const timers = this.options.timers;
     this.#barriers = new Barriers(timers);
-    if (timers === systemTimers) {
-      const clock = new CoarseClock(Date.now);
-      this.#now = () => clock.now();
-    } else {
-      this.#now = () => timers.now();
-    }
+    this.#clock = timers === systemTimers ? new CoarseClock(Date.now) : timers;
     const { store, dir } = this.options;
     this.#store =
       typeof store === 'object' ? store : store === 'memory' ? new MemoryStore() : store === 'log' ? new LogStore(dir as string) : new FilesStore(dir as string);
@@ -250,7 +245,7 @@ export class Cacher extends EventEmitter implements ExitFlushable, AsyncDisposab
    */
   set(key: string, value: unknown, options?: SetOptions): boolean {
     if (!this.#open) throw new CacherStoppedError('set');
-    const now = this.#now();
+    const now = this.#clock.now();
     const ttl = options === undefined || options.ttl === undefined ? this.options.ttl : duration('ttl', options.ttl);
     const entry = this.#dirty(key);
     entry.value = value;
