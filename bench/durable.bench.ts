@@ -8,7 +8,9 @@
  * process CPU µs per entry (user + system time of every thread: on C cores no contender can pass
  * C × 1e6 ÷ it entries/s),
  * event-loop delay p99/max, and this thread's longest GC pause and total GC time; then reopen +
- * read every key back (`log` store on a started pool, `read` per key; lmdb-js `open` + `get`).
+ * read every key back (`log` store on a started pool, `read` per key; lmdb-js `open` + `get`), and
+ * for larder once more through a reopened `Cacher`: a cold `get` also keeps the value in the memory
+ * map, as a cache does, and the collector then copies every kept value.
  *
  * Each contender first writes `--warmup` entries (keys of their own) into the same store or
  * database and waits until they are durable, unmeasured: after the idle `--settle` seconds a
@@ -100,6 +102,8 @@ interface Figures {
 interface ReopenFigures {
   openMs: number;
   readAllMs: number;
+  /** larder only: the same reads as cold `Cacher.get`s. */
+  cacherGetMs?: number;
 }
 const writes = new Map<string, Figures[]>();
 const reopens = new Map<string, ReopenFigures[]>();
@@ -157,9 +161,14 @@ async function larderRun(name: string, store: 'log' | 'files', threads: number, 
     for (let i = 0; i < entries; i++) if (again.read(`key:${i}`) === undefined) throw new Error(`key:${i} missing after reopen`);
     const t2 = performance.now();
     if (errors.length > 0) throw errors[0];
-    record(name, { openMs: t1 - t0, readAllMs: t2 - t1 });
     await again.close();
     await pool.close();
+    const cacher = await Cacher.open({ dir, store, threads, codec });
+    const t3 = performance.now();
+    for (let i = 0; i < entries; i++) if (cacher.get(`key:${i}`) === undefined) throw new Error(`key:${i} missing from the cacher after reopen`);
+    const t4 = performance.now();
+    await cacher.stop();
+    record(name, { openMs: t1 - t0, readAllMs: t2 - t1, cacherGetMs: t4 - t3 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -334,6 +343,7 @@ const reopenTable = [...reopens].map(([name, list]) => ({
   contender: name,
   'open ms': Number.isNaN(median(list, (f) => f.openMs)) ? '—' : Number(median(list, (f) => f.openMs).toFixed(1)),
   [`read ${entries} keys ms`]: Number(median(list, (f) => f.readAllMs).toFixed(1)),
+  [`Cacher.get ${entries} keys ms`]: list[0]?.cacherGetMs === undefined ? '—' : Number(median(list, (f) => f.cacherGetMs as number).toFixed(1)),
 }));
 const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, entries, valueSize, values: args.values, runs };
 if (args.json) console.log(JSON.stringify({ machine, writes: writeTable, reopen: reopenTable }, null, 2));
