@@ -30,7 +30,13 @@ export class Entry implements SlotHolder {
   state: EntryState;
   /** Version: the engine-wide write counter at this entry's latest write. */
   seq: number;
-  createdAt: number;
+  // A number from the start, not the `undefined` a field without an initializer is defined with
+  // first: from `undefined` V8 keeps the field as a tagged pointer, and every `set` stored its
+  // timestamp (a double) by allocating a heap number. As a double field it is written in place:
+  // `set` overwrite 0.47–0.48× → 0.56–0.62× `Map.set` (a script of the hot-path bench's loops,
+  // four alternate runs, fastest of 40 rounds). `expiresAt` stays tagged on purpose: its common
+  // value, 0, costs nothing there, and a double field made `set` slower (0.51–0.55×).
+  createdAt = 0;
   /** 0 = never. */
   expiresAt: number;
   /** Encoded bytes, known once encoded or read from the store; -1 until then. */
