@@ -66,10 +66,14 @@ const objects: object[] = [];
 /** What `tryReadV8` answers for a value it leaves to `v8.deserialize` (no value decodes to a symbol). */
 export const LEFT_TO_V8: unique symbol = Symbol('left to v8.deserialize');
 
-/** The value `bytes` (one `v8.serialize` output) hold: what `v8.deserialize` gives, or its error. */
+/**
+ * The value `bytes` (one `v8.serialize` output) hold: what `v8.deserialize` gives, or its error.
+ * Nothing returned shares memory with `bytes`: `v8.deserialize` makes Buffers and typed arrays
+ * views of its input, so it is handed a copy (only values this reader leaves to it pay for that).
+ */
 export function readV8(bytes: Uint8Array): unknown {
   const result = tryReadV8(bytes);
-  return result === LEFT_TO_V8 ? deserialize(bytes) : result;
+  return result === LEFT_TO_V8 ? deserialize(Buffer.from(bytes)) : result;
 }
 
 /** The value, or LEFT_TO_V8 when it holds something this reader leaves to `v8.deserialize`. */

@@ -19,7 +19,8 @@ const COPY_BUFFER = 4 * 1024 * 1024;
 
 /**
  * A store's release job reaches one writer thread; that thread passes it on to the others here,
- * which close the store's files within milliseconds instead of after their idle delay.
+ * so that every thread closes the store's files at once (no thread would otherwise, until it
+ * wrote again).
  */
 const otherThreads = new BroadcastChannel('larder:log-store-released');
 otherThreads.onmessage = (event: MessageEvent) => forgetStore(event.data as string);
