@@ -5,6 +5,9 @@
  * of keeping encoded values in memory — the same producer into a plain Map. Each run
  * starts with an empty directory and ends when everything is durable. Reports entries/s,
  * main-thread µs per entry (event-loop utilisation × wall time / entries: includes encoding),
+ * split into the time that thread was on a CPU and the time it was runnable but waiting for one
+ * (Linux schedstat: on 2 cores a busy writer thread and the collector's helpers queue in front
+ * of it — the engine's own cost is the on-CPU part, compared with the floors' on-CPU part),
  * process CPU µs per entry (user + system time of every thread: on C cores no contender can pass
  * C × 1e6 ÷ it entries/s),
  * event-loop delay p99/max, and this thread's longest GC pause and total GC time; then reopen +
@@ -93,6 +96,9 @@ const valueOf = (i: number): string | object => (objects === undefined ? `${i}:$
 interface Figures {
   entriesPerSec: number;
   mainUsPerEntry: number;
+  /** The main µs split: on a CPU, and waiting for one (meter.ts; NaN where not Linux). */
+  mainCpuUs: number;
+  mainWaitUs: number;
   cpuUsPerEntry: number;
   eldP99: number;
   eldMax: number;
@@ -127,7 +133,7 @@ async function measure(name: string, n: number, body: () => Promise<void>): Prom
   const m = await measureWrites(n, body);
   if (before !== undefined) console.log(`${name}: cpu µs/entry by thread: ${describeThreadCpu(before, threadTimes(), n)}`);
   const list = writes.get(name) ?? [];
-  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, cpuUsPerEntry: m.cpuUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
+  list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, mainCpuUs: m.mainCpuUsPerEntry ?? Number.NaN, mainWaitUs: m.mainWaitUsPerEntry ?? Number.NaN, cpuUsPerEntry: m.cpuUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
   writes.set(name, list);
 }
 
@@ -333,6 +339,8 @@ const writeTable = [...writes].map(([name, list]) => ({
   'entries/s': Math.round(median(list, (f) => f.entriesPerSec)),
   'vs lmdb-js': Number.isNaN(lmdbRate) ? '—' : Number((median(list, (f) => f.entriesPerSec) / lmdbRate).toFixed(2)),
   'main µs/entry': Number(median(list, (f) => f.mainUsPerEntry).toFixed(2)),
+  'of it on cpu': Number(median(list, (f) => f.mainCpuUs).toFixed(2)),
+  'of it waiting': Number(median(list, (f) => f.mainWaitUs).toFixed(2)),
   'cpu µs/entry': Number(median(list, (f) => f.cpuUsPerEntry).toFixed(2)),
   'eld p99 ms': Number(median(list, (f) => f.eldP99).toFixed(2)),
   'eld max ms': Number(median(list, (f) => f.eldMax).toFixed(2)),

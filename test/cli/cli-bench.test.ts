@@ -9,12 +9,15 @@ interface Row {
   name: string;
   entriesPerSec: number;
   mainUsPerEntry: number;
+  mainCpuUsPerEntry: number | null;
+  mainWaitUsPerEntry: number | null;
   eldP99Ms: number;
   peakRssBytes: number;
   reopenMs: number | null;
   checked: number | null;
   bad: number | null;
   guarantee: string;
+  pid: number;
 }
 
 describe('larder bench', () => {
@@ -30,9 +33,16 @@ describe('larder bench', () => {
     for (const c of out.results) {
       expect(c.entriesPerSec).toBeGreaterThan(0);
       expect(c.mainUsPerEntry).toBeGreaterThan(0);
+      // The active time's split, from the scheduler's accounting of the caller's thread (Linux).
+      if (process.platform === 'linux') {
+        expect(c.mainCpuUsPerEntry).toBeGreaterThan(0);
+        expect(c.mainWaitUsPerEntry).toBeGreaterThanOrEqual(0);
+      } else expect(c.mainCpuUsPerEntry).toBeUndefined();
       expect(c.peakRssBytes).toBeGreaterThan(0);
       expect(c.guarantee).not.toBe('');
     }
+    // Each in a fresh process of its own: none inherits another's heap, compiled code or RSS.
+    expect(new Set(out.results.map((c) => c.pid)).size).toBe(3);
     const [larderRow, lmdbRow, lruRow] = out.results as [Row, Row, Row];
     // Both persistent contenders read every sampled entry back after reopening.
     for (const c of [larderRow, lmdbRow]) expect(c).toMatchObject({ checked: 200, bad: 0, reopenMs: expect.any(Number) });

@@ -3,6 +3,7 @@
  * utilisation), event-loop delay percentiles, garbage-collection pauses, and RSS sampled every
  * 20 ms.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 export interface Measurement {
@@ -10,6 +11,14 @@ export interface Measurement {
   entriesPerSec: number;
   /** Event-loop active time divided by entries: what the caller's thread paid per entry. */
   mainUsPerEntry: number;
+  /**
+   * The active time split (Linux; undefined elsewhere): the caller's thread on a CPU, and
+   * runnable but waiting for one. On a machine with fewer cores than busy threads (a writer
+   * thread, the collector's helpers, the kernel's I/O) the wait is other threads' work standing
+   * in front of this one, not this thread's own cost: compare contenders' `mainCpuUsPerEntry`.
+   */
+  mainCpuUsPerEntry: number | undefined;
+  mainWaitUsPerEntry: number | undefined;
   /**
    * CPU time of the whole process (user + system, every thread: caller, writers, libuv's pool,
    * the collector's helpers, the kernel's work on its behalf) divided by entries. On a machine
@@ -43,6 +52,7 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
   eld.enable();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
+  const sched0 = schedstat();
   const t0 = performance.now();
   let t1 = t0;
   try {
@@ -57,12 +67,15 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
   const ms = t1 - t0;
   const elu = performance.eventLoopUtilization(elu0);
   const cpu = process.cpuUsage(cpu0);
+  const sched1 = schedstat();
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   const during = pauses.filter((p) => p.startTime >= t0 && p.startTime <= t1);
   return {
     ms,
     entriesPerSec: entries / (ms / 1000),
     mainUsPerEntry: (elu.active * 1000) / entries,
+    mainCpuUsPerEntry: sched0 && sched1 ? (sched1.runNs - sched0.runNs) / 1000 / entries : undefined,
+    mainWaitUsPerEntry: sched0 && sched1 ? (sched1.waitNs - sched0.waitNs) / 1000 / entries : undefined,
     cpuUsPerEntry: (cpu.user + cpu.system) / entries,
     eldP50Ms: eld.percentile(50) / 1e6,
     eldP99Ms: eld.percentile(99) / 1e6,
@@ -72,4 +85,17 @@ export async function measure(entries: number, body: () => Promise<void>): Promi
     peakRssBytes: peakRss,
     startRssBytes: startRss,
   };
+}
+
+/**
+ * This thread's time on a CPU and waiting in a run queue, in ns, from the scheduler's own
+ * accounting (/proc/thread-self/schedstat: exact, where /proc's stat counts 10 ms ticks).
+ */
+function schedstat(): { runNs: number; waitNs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    return { runNs: Number(run), waitNs: Number(wait) };
+  } catch {
+    return undefined; // not Linux, or a kernel without schedstats
+  }
 }

@@ -21,7 +21,7 @@ export function machine(): Machine {
   };
 }
 
-const HEADER = ['contender', 'entries/s', 'vs larder', 'main µs/entry', 'cpu µs/entry', 'eld p50 ms', 'eld p99 ms', 'eld max ms', 'peak RSS (+ in run)', 'reopen ms', 'read back'];
+const HEADER = ['contender', 'entries/s', 'vs larder', 'main µs/entry', 'of it on cpu', 'cpu µs/entry', 'eld p50 ms', 'eld p99 ms', 'eld max ms', 'peak RSS (+ in run)', 'reopen ms', 'read back'];
 
 function rows(r: BenchResult): string[][] {
   const larder = r.results[0]?.entriesPerSec ?? Number.NaN;
@@ -30,6 +30,7 @@ function rows(r: BenchResult): string[][] {
     fmtInt(c.entriesPerSec),
     `${(c.entriesPerSec / larder).toFixed(2)}×`,
     c.mainUsPerEntry.toFixed(2),
+    c.mainCpuUsPerEntry === undefined ? 'n/a' : c.mainCpuUsPerEntry.toFixed(2),
     c.cpuUsPerEntry.toFixed(2),
     c.eldP50Ms.toFixed(2),
     c.eldP99Ms.toFixed(2),
@@ -42,7 +43,7 @@ function rows(r: BenchResult): string[][] {
 
 function notes(r: BenchResult): string[] {
   return [
-    'One process, contenders in this order: peak RSS includes what earlier ones left; the (+) part is what this one added.',
+    'Each contender ran in a fresh process of its own, with the same Node flags: peak RSS is that process\'s; the (+) part is what its measured write added.',
     ...r.results.map((c) => `${c.name}: ${c.guarantee}.`),
     ...r.skipped.map((s) => `${s.name}: skipped, ${s.reason}.`),
   ];
