@@ -3,10 +3,11 @@
  * An entry is in the queue exactly when its state is `queued`; coalescing happens in the entry
  * itself, so the queue never holds a key twice.
  */
+import { objectArray } from '../core/arrays.js';
 import type { Entry } from './entry.js';
 
 export class WriteQueue {
-  #items: Entry[] = [];
+  #items = objectArray<Entry>();
   #head = 0;
 
   get size(): number {
@@ -33,7 +34,7 @@ export class WriteQueue {
   /** Removes and returns everything queued. */
   drain(): Entry[] {
     const all = this.#items.slice(this.#head);
-    this.#items = [];
+    this.#items = objectArray();
     this.#head = 0;
     return all;
   }

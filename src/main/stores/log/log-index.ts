@@ -14,6 +14,7 @@
  * Never in both. Lookups by key try the Map, then the engine's entry (`resident`).
  */
 
+import { objectArray } from '../../core/arrays.js';
 import type { SlotHolder } from '../engine-store.js';
 
 /** The engine's in-memory entry for a key, if any (may carry the key's slot). */
@@ -27,7 +28,7 @@ export class LogIndex {
   /** Keys whose slot no holder carries. */
   #slots = new Map<string, number>();
   /** The holder carrying each slot, where one does (undefined for the Map's slots and free ones); as long as the columns are used. */
-  #holders: Array<SlotHolder | undefined> = [];
+  #holders = objectArray<SlotHolder | undefined>();
   #held = 0;
   #resident: ResidentLookup = noResident;
   #segment = new Uint32Array(INITIAL_CAPACITY);
@@ -39,8 +40,12 @@ export class LogIndex {
   #clock = 0;
   #free: number[] = [];
   #next = 0;
-  /** Live bytes by segment number (segment numbers are small and dense: an array beats a Map here). */
-  #live: number[] = [];
+  /**
+   * Live bytes by segment number (small and dense: an array beats a Map here). A typed array,
+   * not `number[]`: that one changed kind (small integers → doubles) while the first store of a
+   * process ran, and the next store's fresh one deoptimised the code that had seen only doubles.
+   */
+  #live = new Float64Array(16);
 
   /** Where to find the holder of a key whose slot is not in the Map (the engine's memory map). */
   useResident(lookup: ResidentLookup | undefined): void {
@@ -183,18 +188,18 @@ export class LogIndex {
   }
 
   liveBytes(segment: number): number {
-    return this.#live[segment] ?? 0;
+    return segment < this.#live.length ? (this.#live[segment] as number) : 0;
   }
 
   clear(): void {
     for (const holder of this.#holders) if (holder !== undefined) holder.storeSlot = -1;
-    this.#holders = [];
+    this.#holders = objectArray();
     this.#held = 0;
     this.#slots.clear();
     this.#free = [];
     this.#next = 0;
     this.#clock = 0;
-    this.#live = [];
+    this.#live.fill(0);
   }
 
   #place(slot: number, segment: number, offset: number, size: number, expiresAt: number): void {
@@ -218,7 +223,12 @@ export class LogIndex {
   }
 
   #addLive(segment: number, bytes: number): void {
-    this.#live[segment] = (this.#live[segment] ?? 0) + bytes;
+    if (segment >= this.#live.length) {
+      const bigger = new Float64Array(Math.max(segment + 1, this.#live.length * 2));
+      bigger.set(this.#live);
+      this.#live = bigger;
+    }
+    this.#live[segment] = (this.#live[segment] as number) + bytes;
   }
 
   #allocate(): number {

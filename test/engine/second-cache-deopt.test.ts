@@ -1,0 +1,38 @@
+/**
+ * A second cache in a process must not throw away the code V8 optimised for the first: its fresh
+ * arrays must have the elements kind the first's arrays ended in (src/main/core/arrays.ts).
+ * With `[]`, the second cache's first writes deoptimised WriteQueue's and LogIndex's callers
+ * ("wrong map") and compiled them again (15–30 % of its first 20k writes, bench/README.md).
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const child = fileURLToPath(new URL('../fixtures/second-cache-child.ts', import.meta.url));
+
+/** The file of each "wrong map" deopt after the marker: the innermost source position's (tsx's line numbers are not the source's). */
+function wrongMapSites(trace: string): string[] {
+  const after = trace.slice(trace.indexOf('=== second cache'));
+  const sites: string[] = [];
+  const lines = after.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\[bailout \(kind: deopt-\w+, reason: wrong map\)/.test(lines[i] as string)) continue;
+    const at = lines.slice(i + 1, i + 8).find((l) => l.includes(';;; deoptimize at'));
+    const file = /deoptimize at <[^>]*\/([\w-]+\.ts):/.exec(at ?? '');
+    if (file !== null) sites.push(file[1] as string);
+  }
+  return sites;
+}
+
+describe('a second cache in the process', () => {
+  it('does not deoptimise the engine or the log index on the maps of its fresh arrays', async () => {
+    const trace = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--trace-deopt-verbose', '--import', 'tsx', child], { maxBuffer: 256 * 1024 * 1024, timeout: 120_000 }, (error, stdout) =>
+        error === null ? resolve(stdout) : reject(error),
+      );
+    });
+    expect(trace).toContain('=== second cache');
+    const sites = wrongMapSites(trace);
+    expect(sites.filter((site) => site === 'write-queue.ts' || site === 'log-index.ts')).toEqual([]);
+  }, 150_000);
+});
