@@ -66,6 +66,18 @@ describe('larder bench', () => {
     expect((await larder('inspect', dir, '--json')).stdout).toMatch(/"kind": "files"/);
   });
 
+  it('keeps a contender whose only timer is unref\'d alive until its result is in (node-persist)', async () => {
+    // With 2,000 entries node-persist's queue drains on its unref'd timer alone: its process
+    // ended (exit code 13, a top-level await unsettled) before sending a result, every time.
+    const r = await larder('bench', '--entries', '2000', '--value-size', '64', '--peers', 'node-persist', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: Row[] };
+    expect(out.results.map((c) => [c.name, c.checked, c.bad])).toEqual([
+      ['larder (log)', 1001, 0],
+      ['node-persist', 1001, 0],
+    ]);
+  }, 60_000);
+
   it('refuses an unknown peer and a foreign --dir', async () => {
     const unknown = await larder('bench', '--peers', 'lmdb,redis');
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringMatching(/^larder: unknown peer "redis"; known: lmdb, lru-cache/) });

@@ -63,6 +63,9 @@ async function run(job: ContenderJob): Promise<ContenderMessage> {
   }
 }
 
+// node-persist's write-queue timer is unref'd, and the IPC channel holds nothing open: with
+// nothing else pending, this process would end (exit code 13) with the run's promises unsettled.
+setInterval(() => {}, 60_000);
 const message = await run(JSON.parse(process.argv[2] ?? '{}') as ContenderJob);
 await send(message);
 // Some peers leave timers or threads behind; the answer is sent, so nothing here is still needed.
