@@ -2,7 +2,7 @@
  * A second cache in a process must not throw away the code V8 optimised for the first: its fresh
  * arrays must have the elements kind the first's arrays ended in (src/main/core/arrays.ts).
  * With `[]`, the second cache's first writes deoptimised WriteQueue's and LogIndex's callers
- * ("wrong map") and compiled them again (15–30 % of its first 20k writes, bench/README.md).
+ * ("wrong map") and compiled them again (bench/second-cache.bench.ts).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

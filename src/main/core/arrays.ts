@@ -7,8 +7,9 @@
  * kind; the next cache's fresh `[]` then fails its checks ("wrong map"), and every hot function
  * that touches such an array is deoptimised and compiled again during that cache's first writes.
  * Opening a second cache in a process (CacheManager does, and `larder bench` measures a cache
- * opened after its warm-up one) cost 15–30 % of its first 20k writes that way
- * (`node --trace-deopt`: WriteQueue, LogIndex). Arrays of numbers are better typed arrays.
+ * opened after its warm-up one) wrote its first 20k entries 4–20 % slower than the first cache
+ * continuing, 13 % at the median (`bench/second-cache.bench.ts`; `node --trace-deopt`: WriteQueue,
+ * LogIndex); 5 % with these. Arrays of numbers are better typed arrays.
  */
 
 /** An empty array already of the kind arrays of objects (and `undefined`) have. */

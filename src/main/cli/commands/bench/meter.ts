@@ -12,10 +12,11 @@ export interface Measurement {
   /** Event-loop active time divided by entries: what the caller's thread paid per entry. */
   mainUsPerEntry: number;
   /**
-   * The active time split (Linux; undefined elsewhere): the caller's thread on a CPU, and
-   * runnable but waiting for one. On a machine with fewer cores than busy threads (a writer
-   * thread, the collector's helpers, the kernel's I/O) the wait is other threads' work standing
-   * in front of this one, not this thread's own cost: compare contenders' `mainCpuUsPerEntry`.
+   * The caller's thread over the phase, by the scheduler's own accounting (Linux; undefined
+   * elsewhere): time on a CPU, and time runnable but waiting for one. On a machine with fewer
+   * cores than busy threads (a writer thread, the collector's helpers, the kernel's I/O) the
+   * wait is other threads' work standing in front of this one, which the event-loop figure
+   * counts as this thread's: compare contenders' `mainCpuUsPerEntry` for what each costs it.
    */
   mainCpuUsPerEntry: number | undefined;
   mainWaitUsPerEntry: number | undefined;
