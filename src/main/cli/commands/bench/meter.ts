@@ -1,7 +1,7 @@
 /**
  * What one contender's write phase costs: wall time, main-thread active time (event-loop
- * utilisation), event-loop delay percentiles, garbage-collection pauses, and RSS sampled every
- * 20 ms.
+ * utilisation) and how much of it that thread was on a CPU, the whole process's CPU time,
+ * event-loop delay percentiles, garbage-collection pauses, and RSS sampled every 20 ms.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
