@@ -3,7 +3,7 @@
  * job's workload (`larder bench`: 20,000 `{ id, payload }` values of ~1 KB, a producer yielding
  * every 1,024 writes), measured after a 10,000-entry warm-up, in a fresh process per run,
  * alternating the two. While a second cache deoptimised what V8 had compiled for the first
- * (src/main/core/arrays.ts) it was 4–20 % slower here (median 13 %, four runs of six); after, −1–12 %.
+ * (src/main/core/arrays.ts) it was 4–20 % slower here (median 13 %, four runs of 3–6 rounds); after, −1–12 %.
  *
  *   node --import tsx bench/second-cache.bench.ts [--runs 4] [--entries 20000]
  */
