@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Cacher } from '../src/main/index.js';
+import { larderPeer } from '../src/main/cli/commands/bench/larder-peer.js';
 import { measure } from '../src/main/cli/commands/bench/meter.js';
-import { makeWorkload, writeAll } from '../src/main/cli/commands/bench/workload.js';
+import { makeWorkload } from '../src/main/cli/commands/bench/workload.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,25 +34,24 @@ interface Run {
   cpuUsPerEntry: number;
 }
 
-/** One measurement: `same` continues the warm-up cache; `second` stops it and opens another. */
+/**
+ * One measurement: `same` continues the warm-up cache; `second` stops it and opens another. The
+ * caches are `larder bench`'s own (its larder peer: `set`, awaiting `drained()` when asked, then `sync()`).
+ */
 async function child(mode: string): Promise<Run> {
   const dirs = [mkdtempSync(join(tmpdir(), 'larder-second-')), mkdtempSync(join(tmpdir(), 'larder-second-'))] as const;
+  const peer = larderPeer('log');
   try {
-    const put = (cache: Cacher) => (key: string, value: unknown) => (cache.set(key, value) ? undefined : cache.drained());
-    let cache = await Cacher.open({ dir: dirs[0], store: 'log' });
+    let session = await peer.open(dirs[0]);
     const warm = makeWorkload(WARM_UP, 1024);
-    await writeAll({ ...warm, key: (i) => `warm:${i}` }, () => {}, put(cache));
-    await cache.sync();
+    await session.write({ ...warm, key: (i) => `warm:${i}` }, () => {});
     if (mode === 'second') {
-      await cache.stop();
-      cache = await Cacher.open({ dir: dirs[1], store: 'log' });
+      await session.close();
+      session = await peer.open(dirs[1]);
     }
-    const writing = cache;
-    const m = await measure(entries, async () => {
-      await writeAll(makeWorkload(entries, 1024), () => {}, put(writing));
-      await writing.sync();
-    });
-    await writing.stop();
+    const writing = session;
+    const m = await measure(entries, () => writing.write(makeWorkload(entries, 1024), () => {}));
+    await writing.close();
     return { mode, entriesPerSec: m.entriesPerSec, cpuUsPerEntry: m.cpuUsPerEntry };
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
