@@ -10,7 +10,9 @@ import fc from 'fast-check';
 import { batchValues, value } from '../helpers/structured-values.js';
 import { describe, expect, it } from 'vitest';
 import { v8Codec, utf8Codec } from '../../src/shared/codecs.js';
-import { RecordKind } from '../../src/shared/format/record.js';
+import { RecordKind, decodeRecord } from '../../src/shared/format/record.js';
+import { LocatedValues } from '../../src/shared/format/located-values.js';
+import { frameBatch } from '../../src/shared/writers/log-writer.js';
 import { splitV8Array } from '../../src/shared/format/v8-split.js';
 import type { BatchColumns } from '../../src/shared/protocol.js';
 import { unpackValues } from '../../src/worker/unpack-values.js';
@@ -56,10 +58,25 @@ function packedBatch(elements: unknown[], extras = true): BatchColumns {
   };
 }
 
-/** Each v8 put's bytes after unpacking, in order; the other entries' bytes must be untouched. */
+/**
+ * Each v8 put's bytes after unpacking, in order; the other entries' bytes must be untouched. The
+ * log writer frames its records from the located values instead of unpacking first: every record
+ * it frames must hold the same key, kind, codec and value bytes.
+ */
 function unpacked(batch: BatchColumns): Uint8Array[] {
   const out = unpackValues(batch);
   expect(out.packed).toBeUndefined();
+  const located = new LocatedValues(batch);
+  const framed = frameBatch(batch, located);
+  for (let i = 0; i < batch.keys.length; i++) {
+    const decoded = decodeRecord(framed.out, framed.offsets[i]);
+    if (decoded.status !== 'ok') throw new Error(`record ${i}: ${decoded.status}`);
+    expect(decoded.record.key).toBe(batch.keys[i]);
+    expect([decoded.record.kind, decoded.record.codec]).toEqual([batch.kinds[i], batch.codecs[i]]);
+    expect(Buffer.from(decoded.record.value).equals(out.values.subarray(out.valueOffsets[i], out.valueOffsets[i + 1]))).toBe(true);
+    expect(located.sizes[i]).toBe(decoded.record.value.length);
+    expect(framed.offsets[i + 1]).toBe((framed.offsets[i] as number) + decoded.record.size);
+  }
   const v8Values: Uint8Array[] = [];
   for (let i = 0; i < out.keys.length; i++) {
     const bytes = out.values.subarray(out.valueOffsets[i], out.valueOffsets[i + 1]);
@@ -238,6 +255,26 @@ describe('v8 split: each reason to fall back', () => {
     batch.packed = serialize([{ a: 1 }, { b: 2 }, { c: 3 }]);
     const bytes = unpacked(batch);
     expect(bytes.map((b) => deserialize(b) as unknown)).toEqual([{ a: 1 }, { b: 2 }]);
+  });
+
+  it('a batch that did not arrive packed (the exit path encodes value by value): every value is framed as the caller encoded it', () => {
+    const values = [{ a: 1 }, 'text', [1, 2]].map((v) => serialize(v));
+    const offsets = [0];
+    for (const v of values) offsets.push((offsets.at(-1) as number) + v.length);
+    const batch: BatchColumns = {
+      keys: ['a', 'b', 'c'],
+      kinds: Uint8Array.from([RecordKind.put, RecordKind.put, RecordKind.put]),
+      codecs: Uint8Array.from([v8Codec.id, v8Codec.id, v8Codec.id]),
+      createdAt: new Float64Array(3).fill(1),
+      expiresAt: new Float64Array(3),
+      valueOffsets: Uint32Array.from(offsets),
+      values: Buffer.concat(values),
+    };
+    const framed = frameBatch(batch, new LocatedValues(batch));
+    values.forEach((bytes, i) => {
+      const decoded = decodeRecord(framed.out, framed.offsets[i]);
+      expect(decoded.status === 'ok' && Buffer.from(decoded.record.value).equals(bytes)).toBe(true);
+    });
   });
 
   it('two-byte strings keep their padding and decode unaligned', () => {

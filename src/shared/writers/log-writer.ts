@@ -10,8 +10,9 @@
  */
 import { fstatSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { RecordKind, recordBound, writeRecord } from '../format/record.js';
-import { toFailure, type ByteRange, type LogTarget, type WriteBatch, type WriteResult } from '../protocol.js';
+import { RecordKind, recordBound, sealRecord, writeRecordHead } from '../format/record.js';
+import { LocatedValues } from '../format/located-values.js';
+import { toFailure, type BatchColumns, type ByteRange, type LogTarget, type WriteBatch, type WriteResult } from '../protocol.js';
 import { fsLayer, fsyncDir, writeAllAt } from '../fs/fs-layer.js';
 import { emptyColumns, type RecordColumns } from '../format/log-format.js';
 import { reusableBuffer } from '../reusable-buffer.js';
@@ -176,29 +177,39 @@ interface Placed {
   total: number;
 }
 
-/** Frames the batch, claims its range, writes it: everything but the fsync. A failure comes back as the batch's result. */
-function place(batch: WriteBatch, target: LogTarget): Placed | WriteResult {
+/**
+ * Frames the batch's records, one after another, into the framing buffer: `offsets[i]` is where
+ * record i starts, `offsets[n]` and `total` where the last ends. The buffer is reused by the next call.
+ */
+export function frameBatch(batch: BatchColumns, values: LocatedValues): { out: Buffer; offsets: Float64Array; total: number } {
   const n = batch.keys.length;
   let bound = 0;
-  for (let i = 0; i < n; i++) bound += recordBound(batch.keys[i] as string, (batch.valueOffsets[i + 1] as number) - (batch.valueOffsets[i] as number));
+  for (let i = 0; i < n; i++) bound += recordBound(batch.keys[i] as string, values.sizes[i] as number);
   const out = frameBuffer(bound);
   const offsets = new Float64Array(n + 1);
   let at = 0;
   for (let i = 0; i < n; i++) {
     offsets[i] = at;
     const kind = batch.kinds[i] === RecordKind.delete ? RecordKind.delete : RecordKind.put;
-    at = writeRecord(out, at, batch.keys[i] as string, batch.values.subarray(batch.valueOffsets[i], batch.valueOffsets[i + 1]), {
+    const valueStart = writeRecordHead(out, at, batch.keys[i] as string, values.sizes[i] as number, {
       kind,
       codec: batch.codecs[i] as number,
       createdAt: batch.createdAt[i] as number,
       expiresAt: batch.expiresAt[i] as number,
     });
+    at = sealRecord(out, at, valueStart, values.copyTo(i, out, valueStart));
   }
-  const total = at;
+  offsets[n] = at;
+  return { out, offsets, total: at };
+}
+
+/** Frames the batch, claims its range, writes it: everything but the fsync. A failure comes back as the batch's result. */
+function place(batch: WriteBatch, values: LocatedValues, target: LogTarget): Placed | WriteResult {
+  const n = batch.keys.length;
+  const { out, offsets, total } = frameBatch(batch, values);
   // Framed first, placed second: the range is claimed only once its exact size is known.
   const position = Number(Atomics.add(new BigInt64Array(target.cursor), 0, BigInt(total)));
-  for (let i = 0; i < n; i++) offsets[i] = (offsets[i] as number) + position;
-  offsets[n] = position + total;
+  for (let i = 0; i <= n; i++) offsets[i] = (offsets[i] as number) + position;
   const path = join(target.dir, target.segment);
   let descriptor: Descriptor | undefined;
   const progress = { written: 0 };
@@ -262,7 +273,7 @@ export function withdraw(fd: number | undefined, cursor: SharedArrayBuffer, posi
 
 /** The whole batch on this thread, fsync included (the caller's thread's last flush at exit). */
 export function writeLogBatch(batch: WriteBatch, target: LogTarget): WriteResult {
-  const placed = place(batch, target);
+  const placed = place(batch, new LocatedValues(batch), target);
   if ('failures' in placed) return placed;
   if (target.durability === 'fsync') {
     try {
@@ -274,9 +285,12 @@ export function writeLogBatch(batch: WriteBatch, target: LogTarget): WriteResult
   return { failures: [], bytes: placed.total, offsets: placed.offsets };
 }
 
-/** The same, with the fsync on libuv's pool. */
-export async function writeLogBatchAsync(batch: WriteBatch, target: LogTarget): Promise<WriteResult> {
-  const placed = place(batch, target);
+/**
+ * The same, with the fsync on libuv's pool. `values`: the batch's values, located (a packed
+ * batch's are cut from its packed array as they are framed).
+ */
+export async function writeLogBatchAsync(batch: WriteBatch, values: LocatedValues, target: LogTarget): Promise<WriteResult> {
+  const placed = place(batch, values, target);
   if ('failures' in placed) return placed;
   const { descriptor, path } = placed;
   if (target.durability === 'fsync') {
