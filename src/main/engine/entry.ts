@@ -66,5 +66,13 @@ export class Entry implements SlotHolder {
     this.seq = seq;
     this.createdAt = createdAt;
     this.expiresAt = expiresAt;
+    // Stored twice on purpose. V8 treats a field stored only by its initializer as a constant of
+    // the object's shape and compiles code that reads it (`set`, `#dirty`, this constructor) on
+    // that assumption; the first batch to land writes these, and every function compiled on it was
+    // thrown away and compiled again, within the first thousands of writes (`--trace-deopt`:
+    // "code dependencies"). A second store here marks them variable before anything is compiled.
+    this.size = -1;
+    this.storeSlot = -1;
+    this.discarded = false;
   }
 }

@@ -10,6 +10,14 @@ export class WriteQueue {
   #items = objectArray<Entry>();
   #head = 0;
 
+  constructor() {
+    // Stored twice on purpose: a field stored only by its initializer is a constant of the
+    // object's shape to V8, and the first `shift` (or compaction) threw away the code compiled on
+    // that (`size`, and `#enqueue` and `#checkCapacity` in the engine); see src/main/engine/entry.ts.
+    this.#head = 0;
+    this.#items = objectArray();
+  }
+
   get size(): number {
     return this.#items.length - this.#head;
   }
