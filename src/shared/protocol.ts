@@ -67,8 +67,9 @@ export type StoreTarget = FilesTarget | LogTarget | RedisTarget;
  *
  * With the v8 codec the caller's thread writes string values as UTF-8 into `values` (codec
  * `utf8`) and sends the others as `packed`, one `v8.serialize` of their array (their ranges in
- * `values` are empty); the worker cuts each one out of it into `values`/`valueOffsets` before
- * any writer runs (src/worker/unpack-values.ts, src/main/engine/batch-builder.ts).
+ * `values` are empty); the worker cuts each one out of it (src/shared/format/located-values.ts):
+ * the log writer straight into its records, the others into `values`/`valueOffsets` first
+ * (src/worker/unpack-values.ts, src/main/engine/batch-builder.ts).
  */
 export interface BatchColumns {
   keys: string[];
@@ -78,7 +79,7 @@ export interface BatchColumns {
   expiresAt: Float64Array;
   valueOffsets: Uint32Array;
   values: Uint8Array;
-  /** v8 serialization of the array of the non-string values, in entry order, still to be cut into one record value each (src/worker/unpack-values.ts). */
+  /** v8 serialization of the array of the non-string values, in entry order, still to be cut into one record value each (src/shared/format/located-values.ts). */
   packed?: Uint8Array;
 }
 
