@@ -8,23 +8,19 @@ import { maybeExit } from '../shared/fs/fs-layer.js';
 import { runLogTask } from './log/log-jobs.js';
 import { writeLogBatchAsync } from '../shared/writers/log-writer.js';
 import { runRedisTask } from './redis/redis-writer.js';
-import { unpackValues, valueSizes } from './unpack-values.js';
+import { unpackValues } from './unpack-values.js';
 import { LocatedValues } from '../shared/format/located-values.js';
 
 export default function runTask(task: WorkerTask): WriteResult | LogJobResult | Promise<WriteResult> {
   if (task.op === 'ping') return { failures: [], bytes: 0 };
   maybeExit();
   if (task.op === 'log') return runLogTask(task);
-  if (task.target.kind === 'log') {
-    // The log writer frames each value straight from where it arrived: no buffer of values first.
-    // fsync on libuv's pool: the worker frames the next batch meanwhile (its pool runs two tasks).
-    const values = new LocatedValues(task);
-    return writeLogBatchAsync(task, values, task.target).then((result) => ({ ...result, sizes: values.sizes }));
-  }
-  const batch = unpackValues(task);
-  const result = write(batch);
-  const sizes = valueSizes(batch);
-  return result instanceof Promise ? result.then((r) => ({ ...r, sizes })) : { ...result, sizes };
+  // Each value found once, where it arrived: the log writer frames it from there into its record
+  // (fsync on libuv's pool, so the worker frames the next batch meanwhile: its pool runs two
+  // tasks); the others take the values laid out in one buffer. Their sizes go back either way.
+  const values = new LocatedValues(task);
+  const result = task.target.kind === 'log' ? writeLogBatchAsync(task, values, task.target) : write(unpackValues(task, values));
+  return result instanceof Promise ? result.then((r) => ({ ...r, sizes: values.sizes })) : { ...result, sizes: values.sizes };
 }
 
 function write(task: WriteBatch): WriteResult | Promise<WriteResult> {

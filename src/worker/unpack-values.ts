@@ -7,9 +7,8 @@
 import type { BatchColumns } from '../shared/protocol.js';
 import { LocatedValues } from '../shared/format/located-values.js';
 
-export function unpackValues<T extends BatchColumns>(batch: T): T {
+export function unpackValues<T extends BatchColumns>(batch: T, located = new LocatedValues(batch)): T {
   if (batch.packed === undefined) return batch;
-  const located = new LocatedValues(batch);
   const n = batch.keys.length;
   const values = Buffer.allocUnsafe(located.total);
   const valueOffsets = new Uint32Array(n + 1);
@@ -21,11 +20,4 @@ export function unpackValues<T extends BatchColumns>(batch: T): T {
   valueOffsets[n] = at;
   const { packed: _packed, ...others } = batch;
   return { ...others, values, valueOffsets } as unknown as T;
-}
-
-export function valueSizes(batch: BatchColumns): Uint32Array {
-  const n = batch.keys.length;
-  const sizes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) sizes[i] = (batch.valueOffsets[i + 1] as number) - (batch.valueOffsets[i] as number);
-  return sizes;
 }
