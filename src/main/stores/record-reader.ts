@@ -4,13 +4,19 @@
  * that fails any check is a miss; a damaged one is also reported (`ERR_CORRUPT_RECORD`).
  */
 import { codecById, type Codec } from '../../shared/codecs.js';
-import { RecordKind, decodeRecord, type DecodedRecord } from '../../shared/format/record.js';
+import { RecordFrame, RecordKind, checkRecord, frameHasKey, frameKey } from '../../shared/format/record.js';
 import { CorruptRecordError, type LarderError } from '../core/errors.js';
+import type { Timers } from '../core/timers.js';
 import type { StoredEntry, StoredMeta } from './engine-store.js';
 
+/**
+ * What a read needs besides the bytes. A store may keep one and reuse it read after read (the
+ * `log` store does: no object per cold read), changing `reused` as it goes.
+ */
 export interface ReadContext {
   codec: Codec;
-  now: number;
+  /** The clock expiry is judged by; asked only for a record that expires. */
+  timers: Pick<Timers, 'now'>;
   report(error: LarderError): void;
   /**
    * The bytes are a buffer the store reuses: a value is then decoded from a copy of its own,
@@ -32,41 +38,44 @@ export type RecordLocation = string | (() => string);
 const describe = (location: RecordLocation): string => (typeof location === 'string' ? location : location());
 
 /**
- * The checked record for `key` at `offset` (frame, checksum, codec, key; not expiry), or
- * undefined for a delete or a bad record (reported). The value is left undecoded.
+ * The frame every read checks into. Reads are synchronous, but a codec's `decode` may run user
+ * code that reads again: everything a read needs from the frame is taken before it decodes.
  */
-function readCheckedRecord(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): DecodedRecord | undefined {
-  const decoded = decodeRecord(buf, offset, (id) => codecFor(id, ctx.codec) !== undefined, key);
-  if (decoded.status !== 'ok') {
-    const reason = decoded.status === 'truncated' ? `truncated (${decoded.needed} bytes missing)` : decoded.reason;
-    ctx.report(new CorruptRecordError(key, describe(location), reason));
-    return undefined;
-  }
-  const record = decoded.record;
-  if (record.key !== key) {
-    ctx.report(new CorruptRecordError(key, describe(location), `holds key ${JSON.stringify(record.key.slice(0, 80))}`));
-    return undefined;
-  }
-  return record.kind === RecordKind.delete ? undefined : record;
+const frame = new RecordFrame();
+
+/**
+ * Checks the record for `key` at `offset` into `frame` (frame, checksum, codec, key; not expiry):
+ * false for a delete or a bad record (reported). The value is left undecoded.
+ */
+function checkFor(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): boolean {
+  const status = checkRecord(buf, offset, frame);
+  let problem: string | undefined;
+  if (status !== 'ok') problem = status === 'truncated' ? `truncated (${frame.needed} bytes missing)` : frame.reason;
+  else if (frame.kind === RecordKind.put && codecFor(frame.codec, ctx.codec) === undefined) problem = `codec id ${frame.codec}`;
+  else if (!frameHasKey(buf, frame, key)) problem = `holds key ${JSON.stringify(frameKey(buf, frame).slice(0, 80))}`;
+  if (problem === undefined) return frame.kind !== RecordKind.delete;
+  ctx.report(new CorruptRecordError(key, describe(location), problem));
+  return false;
 }
+
+const expired = (expiresAt: number, ctx: ReadContext): boolean => expiresAt !== 0 && expiresAt <= ctx.timers.now();
 
 /** A record's metadata, expired or not, without decoding its value (`has`, `prune`). */
 export function readStoredMeta(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): StoredMeta | undefined {
-  const record = readCheckedRecord(buf, offset, key, location, ctx);
-  return record === undefined ? undefined : { createdAt: record.createdAt, expiresAt: record.expiresAt, size: record.value.length };
+  return checkFor(buf, offset, key, location, ctx) ? { createdAt: frame.createdAt, expiresAt: frame.expiresAt, size: frame.value.length } : undefined;
 }
 
 export function readStoredEntry(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): StoredEntry | undefined {
-  const record = readCheckedRecord(buf, offset, key, location, ctx);
-  if (record === undefined) return undefined;
-  if (record.expiresAt !== 0 && record.expiresAt <= ctx.now) return undefined;
+  if (!checkFor(buf, offset, key, location, ctx)) return undefined;
+  const { createdAt, expiresAt, value: bytes, codec: id } = frame;
+  if (expired(expiresAt, ctx)) return undefined;
   let value: unknown;
   try {
-    const codec = codecFor(record.codec, ctx.codec) as Codec;
-    value = codec.decode(ctx.reused === true && codec.decodeCopies !== true ? Buffer.from(record.value) : record.value);
+    const codec = codecFor(id, ctx.codec) as Codec;
+    value = codec.decode(ctx.reused === true && codec.decodeCopies !== true ? Buffer.from(bytes) : bytes);
   } catch (error) {
     ctx.report(new CorruptRecordError(key, describe(location), `value does not decode: ${(error as Error).message}`));
     return undefined;
   }
-  return { value, createdAt: record.createdAt, expiresAt: record.expiresAt, size: record.value.length };
+  return { value, createdAt, expiresAt, size: bytes.length };
 }

@@ -24,7 +24,7 @@
  * A store opened with a `maxDiskBytes` budget keeps it in `BUDGET` (JSON: `DiskBudgetRecord`),
  * with the count of its evictions, so that `larder inspect` can show them from another process.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import type { LogIndexChunk } from '../protocol.js';
 
 export const SEGMENT_SUFFIX = '.log';

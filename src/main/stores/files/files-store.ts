@@ -48,14 +48,14 @@ export class FilesStore implements EngineStore {
     const ctx = this.#ctx();
     const { file } = shardedPath(this.dir, hashKey(key));
     const buf = readIfExists(file);
-    return buf === undefined ? undefined : readStoredEntry(buf, 0, key, file, { codec: ctx.codec, now: ctx.timers.now(), report: ctx.report });
+    return buf === undefined ? undefined : readStoredEntry(buf, 0, key, file, ctx);
   }
 
   readMeta(key: string): StoredMeta | undefined {
     const ctx = this.#ctx();
     const { file } = shardedPath(this.dir, hashKey(key));
     const buf = readIfExists(file);
-    return buf === undefined ? undefined : readStoredMeta(buf, 0, key, file, { codec: ctx.codec, now: ctx.timers.now(), report: ctx.report });
+    return buf === undefined ? undefined : readStoredMeta(buf, 0, key, file, ctx);
   }
 
   /** Reads only each file's header and key: values are neither read nor decoded. */

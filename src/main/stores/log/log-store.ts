@@ -42,7 +42,7 @@ import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContex
 import { LogIndex } from './log-index.js';
 import { readDiskBudget } from './budget-file.js';
 import { DiskFullError, StoreIoError, StoreReadOnlyError } from './log-errors.js';
-import { readStoredEntry } from '../record-reader.js';
+import { readStoredEntry, type ReadContext } from '../record-reader.js';
 import { RecordWindow } from './record-window.js';
 import { StoreLock } from './store-lock.js';
 
@@ -173,6 +173,8 @@ export class LogStore extends EventEmitter implements EngineStore {
   /** Value bytes of the batches posted and not landed yet ('none' counts them against the budget). */
   #pendingBytes = 0;
   #context: StoreContext | undefined;
+  /** What each read passes to the record reader: one per open, not one per read. */
+  #reading: ReadContext | undefined;
   #opening = 0;
   #index = new LogIndex();
   #window = new RecordWindow<Segment>();
@@ -224,6 +226,7 @@ export class LogStore extends EventEmitter implements EngineStore {
 
   async open(context: StoreContext): Promise<void> {
     this.#context = context;
+    this.#reading = { codec: context.codec, timers: context.timers, report: (error) => context.report(error), reused: false };
     this.#opening = ++openings;
     this.#closing = false;
     this.#index.clear();
@@ -346,19 +349,19 @@ export class LogStore extends EventEmitter implements EngineStore {
   // ---- reads ---------------------------------------------------------------------------------
 
   read(key: string): StoredEntry | undefined {
-    const ctx = this.#ctx();
-    const now = ctx.timers.now();
-    const buf = this.#locate(key, now);
+    this.#ctx();
+    const buf = this.#locate(key, true);
     if (buf === undefined) return undefined;
     const slot = this.#locatedSlot;
     if (this.diskPolicy === 'lru' && this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#index.touch(slot);
-    const window = this.#window;
-    return readStoredEntry(buf, window.at, key, () => this.#whereSlot(slot), { codec: ctx.codec, now, report: ctx.report, reused: window.shared });
+    const reading = this.#reading as ReadContext;
+    reading.reused = this.#window.shared;
+    return readStoredEntry(buf, this.#window.at, key, () => this.#whereSlot(slot), reading);
   }
 
   readMeta(key: string): StoredMeta | undefined {
     const ctx = this.#ctx();
-    const buf = this.#locate(key, Number.NEGATIVE_INFINITY);
+    const buf = this.#locate(key, false);
     if (buf === undefined) return undefined;
     const decoded = decodeRecord(buf, this.#window.at, undefined, key);
     if (decoded.status !== 'ok' || decoded.record.key !== key) {
@@ -371,13 +374,14 @@ export class LogStore extends EventEmitter implements EngineStore {
 
   /**
    * The buffer holding the record of `key`, from `#window.at` (its slot in `#locatedSlot`), unless
-   * the key has none or it expired before `now`. (No object per read: this is the cold-read path.)
+   * the key has none or (`expiring`) it has expired. (No object per read: this is the cold-read
+   * path; the clock is asked only about a key that expires.)
    */
-  #locate(key: string, now: number): Buffer | undefined {
+  #locate(key: string, expiring: boolean): Buffer | undefined {
     const slot = this.#index.slot(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#index.expiresAtOf(slot);
-    if (expiresAt !== 0 && expiresAt <= now) return undefined;
+    if (expiring && expiresAt !== 0 && expiresAt <= this.#ctx().timers.now()) return undefined;
     const segment = this.#segments.get(this.#index.segmentOf(slot)) as Segment;
     segment.fd ??= openSync(join(this.dir, segment.name), 'r');
     this.#locatedSlot = slot;

@@ -226,7 +226,7 @@ export class RedisStore implements EngineStore {
       return undefined;
     }
     if (buf === null) return undefined;
-    const entry = readStoredEntry(buf, 0, key, `redis ${this.#dataPrefix}${key}`, { codec: ctx.codec, now: ctx.timers.now(), report: ctx.report });
+    const entry = readStoredEntry(buf, 0, key, `redis ${this.#dataPrefix}${key}`, ctx);
     if (entry !== undefined) this.#known?.add(key);
     return entry;
   }

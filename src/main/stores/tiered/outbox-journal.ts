@@ -27,7 +27,7 @@
 import { closeSync, fdatasyncSync, fsyncSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../../../shared/format/crc32.js';
 import { RecordKind } from '../../../shared/format/record.js';
 import type { Durability } from '../../../shared/protocol.js';
 
