@@ -13,7 +13,9 @@
  * event-loop delay p99/max, and this thread's longest GC pause and total GC time; then reopen +
  * read every key back (`log` store on a started pool, `read` per key; lmdb-js `open` + `get`), and
  * for larder once more through a reopened `Cacher`: a cold `get` also keeps the value in the memory
- * map, as a cache does, and the collector then copies every kept value.
+ * map, as a cache does, and the collector then copies every kept value. The read-back is compared
+ * with lmdb-js's round by round (`read vs lmdb-js`, and with the open counted too), then the
+ * median of those ratios is reported.
  *
  * Each contender first writes `--warmup` entries (keys of their own) into the same store or
  * database and waits until they are durable, unmeasured: after the idle `--settle` seconds a
@@ -347,10 +349,23 @@ const writeTable = [...writes].map(([name, list]) => ({
   'gc max ms': Number(median(list, (f) => f.gcMax).toFixed(2)),
   'gc total ms': Number(median(list, (f) => f.gcTotal).toFixed(1)),
 }));
+const lmdbReopens = reopens.get('lmdb-js put + flushed') ?? [];
+/**
+ * A contender's speed against lmdb-js's (lmdb-js's time ÷ its own, > 1 is faster), taken in each
+ * round, where both ran minutes apart, and then the median of those: a ratio of the two medians
+ * would pair one round's larder with another round's lmdb-js.
+ */
+const vsLmdb = (list: ReopenFigures[], time: (f: ReopenFigures) => number): number | string => {
+  if (lmdbReopens.length !== list.length || list.some((f) => Number.isNaN(time(f)))) return '—';
+  const ratios = list.map((f, i) => ({ ratio: time(lmdbReopens[i] as ReopenFigures) / time(f) }));
+  return Number(median(ratios, (r) => r.ratio).toFixed(2));
+};
 const reopenTable = [...reopens].map(([name, list]) => ({
   contender: name,
   'open ms': Number.isNaN(median(list, (f) => f.openMs)) ? '—' : Number(median(list, (f) => f.openMs).toFixed(1)),
   [`read ${entries} keys ms`]: Number(median(list, (f) => f.readAllMs).toFixed(1)),
+  'read vs lmdb-js': vsLmdb(list, (f) => f.readAllMs),
+  'open + read vs lmdb-js': vsLmdb(list, (f) => f.openMs + f.readAllMs),
   [`Cacher.get ${entries} keys ms`]: list[0]?.cacherGetMs === undefined ? '—' : Number(median(list, (f) => f.cacherGetMs as number).toFixed(1)),
 }));
 const machine = { node: process.version, cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, entries, valueSize, values: args.values, runs };
