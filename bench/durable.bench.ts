@@ -28,16 +28,22 @@
  *
  *   node --import tsx bench/durable.bench.ts [--entries 100000] [--value-size 1024] [--values strings|objects] [--runs 3]
  *        [--log-threads 1,2] [--log-codec msgpack] [--naive-entries 10000] [--skip files,naive,lmdb,map]
- *        [--settle 15] [--warmup 10000] [--thread-cpu] [--json]
+ *        [--settle 15] [--warmup 10000] [--thread-cpu] [--json] [--same-process]
+ *
+ * Each contender runs in a process of its own (this file again, with `--contender`), started
+ * after the settle: see `runInChild` for what sharing one process did to the figures.
+ * `--same-process` runs them all in this one, as the bench did before.
  *
  * The disk here absorbs a burst of ~150 MB at ~1 GB/s, then sustains ~210 MB/s (fsync'd 1 MB
  * writes, measured): 100k × 1 KB is ~110 MB, so whoever ran just before would leave the next
  * contender a drained burst. Each contender therefore starts after `--settle` idle seconds.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { measure as measureWrites } from '../src/main/cli/commands/bench/meter.js';
 import { parseArgs } from 'node:util';
@@ -69,6 +75,10 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     /** Also print each run's CPU per entry split by thread (Linux; bench/thread-cpu.ts). */
     'thread-cpu': { type: 'boolean', default: false },
+    /** Run every contender in this one process, one after another (as before 2026-12-08). */
+    'same-process': { type: 'boolean', default: false },
+    /** Internal: run only this contender, once, in this process, and print its figures as JSON. */
+    contender: { type: 'string' },
   },
 });
 const entries = Number(args.entries);
@@ -88,12 +98,15 @@ if (args.values !== 'strings' && args.values !== 'objects') throw new TypeError(
  * for everyone (larder, first in the first round: 4.3–4.7 main µs per entry there, 3.0–3.4 after).
  */
 const flat = (text: string): string => Buffer.from(text, 'latin1').toString('latin1');
+/** The process that only starts children builds none. */
+const runsContenders = args.contender !== undefined || args['same-process'];
 const objects =
-  args.values === 'objects'
+  args.values === 'objects' && runsContenders
     ? Array.from({ length: entries }, (_, i) => ({ id: i, name: `item ${i}`, tags: ['alpha', `t${i % 97}`, 'omega'], body: flat(`${i}:${'y'.repeat(Math.max(0, valueSize - 124))}`) }))
     : undefined;
 /** A distinct value per key, as a real workload would have. */
 const valueOf = (i: number): string | object => (objects === undefined ? `${i}:${payload}` : (objects[i] as object));
+const objectValues = args.values === 'objects';
 
 interface Figures {
   entriesPerSec: number;
@@ -133,7 +146,7 @@ const key = (i: number): string => `key:${i}`;
 async function measure(name: string, n: number, body: () => Promise<void>): Promise<void> {
   const before = args['thread-cpu'] ? threadTimes() : undefined;
   const m = await measureWrites(n, body);
-  if (before !== undefined) console.log(`${name}: cpu µs/entry by thread: ${describeThreadCpu(before, threadTimes(), n)}`);
+  if (before !== undefined) console.error(`${name}: cpu µs/entry by thread: ${describeThreadCpu(before, threadTimes(), n)}`);
   const list = writes.get(name) ?? [];
   list.push({ entriesPerSec: m.entriesPerSec, mainUsPerEntry: m.mainUsPerEntry, mainCpuUs: m.mainCpuUsPerEntry ?? Number.NaN, mainWaitUs: m.mainWaitUsPerEntry ?? Number.NaN, cpuUsPerEntry: m.cpuUsPerEntry, eldP99: m.eldP99Ms, eldMax: m.eldMaxMs, gcMax: m.gcMaxMs, gcTotal: m.gcTotalMs });
   writes.set(name, list);
@@ -275,7 +288,7 @@ function decodeFloor(name: string): void {
     for (let i = 0, at = 0; i < entries; at = ends[i++] as number) {
       const bytes = stored.subarray(at, ends[i]);
       crc32(bytes);
-      if ((objects === undefined ? bytes.toString('utf8') : v8Codec.decode(bytes)) === undefined) throw new Error('decoded nothing');
+      if ((objectValues ? v8Codec.decode(bytes) : bytes.toString('utf8')) === undefined) throw new Error('decoded nothing');
     }
     best = Math.min(best, performance.now() - t0);
   }
@@ -305,27 +318,66 @@ async function naiveRun(name: string): Promise<void> {
   }
 }
 
+/** Every contender of this invocation, in the order each round runs them. */
+const contenders: Array<{ name: string; run: () => Promise<void> }> = [];
+const contender = (name: string, run: (name: string) => Promise<void> | void): void => {
+  contenders.push({ name, run: async () => run(name) });
+};
+for (const threads of logThreads) contender(`larder log (${threads} thread${threads > 1 ? 's' : ''})`, (name) => larderRun(name, 'log', threads, true));
+const codec = args['log-codec'];
+if (codec !== undefined) contender(`larder log (1 thread, ${codec})`, (name) => larderRun(name, 'log', 1, false, codec));
+if (!skip.has('files')) contender('larder files (2 threads)', (name) => larderRun(name, 'files', 2, false));
+if (!skip.has('lmdb')) contender('lmdb-js put + flushed', lmdbRun);
+if (!skip.has('naive')) contender(`naive open/write/fsync per key (${naiveEntries})`, naiveRun);
+if (!skip.has('map')) {
+  contender('Map.set + UTF-8 encode, nothing persisted', (name) => mapRun(name));
+  contender('Map.set of an Entry + queue + encode, nothing persisted', (name) => mapRun(name, true));
+  contender('floor: checksum + decode from memory', decodeFloor);
+}
+
+/**
+ * One contender in a process of its own: this file again, with `--contender`. In one shared
+ * process each contender paid for the others' heap (the values they kept, the garbage they left)
+ * and threads: larder alone wrote 100k objects at 347k entries/s (4.6 µs of CPU per entry),
+ * among the others at 183–230k (6.6–9.3 µs); lmdb-js alone at 370k, among them at 245–343k
+ * (AMD EPYC VM, 2026-12-08). `larder bench` (npm start) runs its contenders the same way.
+ */
+function runInChild(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const argv = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--contender', name];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`${name}: its process exited with ${code}`));
+      // NaN (a figure this platform cannot give) crosses as null.
+      const figures = JSON.parse(out.trim().split('\n').at(-1) ?? '{}', (_, value: unknown) => (value === null ? Number.NaN : value)) as { writes: Array<[string, Figures[]]>; reopens: Array<[string, ReopenFigures[]]> };
+      for (const [key, list] of figures.writes) writes.set(key, [...(writes.get(key) ?? []), ...list]);
+      for (const [key, list] of figures.reopens) reopens.set(key, [...(reopens.get(key) ?? []), ...list]);
+      resolve();
+    });
+  });
+}
+
+if (args.contender !== undefined) {
+  const chosen = contenders.find((c) => c.name === args.contender);
+  if (chosen === undefined) throw new Error(`no contender named ${JSON.stringify(args.contender)}`);
+  await chosen.run();
+  process.stdout.write(`${JSON.stringify({ writes: [...writes], reopens: [...reopens] })}\n`);
+  process.exit(0); // the parent has its figures; nothing here is left to finish
+}
+
 // Rounds of one run per contender, so a burst of load from elsewhere on the machine hits all
 // of them alike instead of all the runs of one.
 for (let round = 0; round < runs; round++) {
   const bench = new Bench({ iterations: 1, time: 0, warmup: false, throws: true });
   // Async functions, so tinybench awaits them and never probes one by calling it outside a run.
-  const task = (name: string, run: (name: string) => Promise<void>): void => {
+  for (const { name, run } of contenders) {
     bench.add(name, async () => {
       await new Promise((resolve) => setTimeout(resolve, settleMs));
-      await run(name);
+      await (args['same-process'] ? run() : runInChild(name));
     });
-  };
-  for (const threads of logThreads) task(`larder log (${threads} thread${threads > 1 ? 's' : ''})`, (name) => larderRun(name, 'log', threads, true));
-  const codec = args['log-codec'];
-  if (codec !== undefined) task(`larder log (1 thread, ${codec})`, (name) => larderRun(name, 'log', 1, false, codec));
-  if (!skip.has('files')) task('larder files (2 threads)', (name) => larderRun(name, 'files', 2, false));
-  if (!skip.has('lmdb')) task('lmdb-js put + flushed', lmdbRun);
-  if (!skip.has('naive')) task(`naive open/write/fsync per key (${naiveEntries})`, naiveRun);
-  if (!skip.has('map')) {
-    task('Map.set + UTF-8 encode, nothing persisted', (name) => mapRun(name));
-    task('Map.set of an Entry + queue + encode, nothing persisted', (name) => mapRun(name, true));
-    bench.add('floor: checksum + decode from memory', async () => decodeFloor('floor: checksum + decode from memory'));
   }
   await bench.run();
 }
