@@ -75,7 +75,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     /** Also print each run's CPU per entry split by thread (Linux; bench/thread-cpu.ts). */
     'thread-cpu': { type: 'boolean', default: false },
-    /** Run every contender in this one process, one after another (as before 2026-12-08). */
+    /** Run every contender in this one process, one after another (how the bench ran until 2026-12-07). */
     'same-process': { type: 'boolean', default: false },
     /** Internal: run only this contender, once, in this process, and print its figures as JSON. */
     contender: { type: 'string' },
@@ -340,7 +340,7 @@ if (!skip.has('map')) {
  * process each contender paid for the others' heap (the values they kept, the garbage they left)
  * and threads: larder alone wrote 100k objects at 347k entries/s (4.6 µs of CPU per entry),
  * among the others at 183–230k (6.6–9.3 µs); lmdb-js alone at 370k, among them at 245–343k
- * (AMD EPYC VM, 2026-12-08). `larder bench` (npm start) runs its contenders the same way.
+ * (AMD EPYC VM, 2026-12-07, one run each). `larder bench` (npm start) runs its contenders the same way.
  */
 function runInChild(name: string): Promise<void> {
   return new Promise((resolve, reject) => {

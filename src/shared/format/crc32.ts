@@ -2,10 +2,10 @@
  * CRC-32 (zlib's polynomial) for every checksum larder writes or checks: `@node-rs/crc32` (SIMD,
  * carry-less multiply) where its prebuilt binary loads, else `node:zlib`'s — the same function.
  *
- * Measured (AMD EPYC VM, Node 20.20, one 1 KB buffer per call): zlib 0.27 µs, @node-rs/crc32 0.13;
- * a cold read of 100k 1 KB strings checks one such CRC per record and went 0.65× → 0.77× lmdb-js's
- * speed with it (bench/README.md, "cold reads"). It is an optional dependency: a platform without
- * a prebuilt binary, or an install that skipped optional packages, gets zlib's.
+ * Measured (AMD EPYC VM, Node 20.20, one 1 KB buffer per call): zlib 0.27 µs, @node-rs/crc32 0.13.
+ * Every cold read checks one such CRC, and that was a fifth of its time (bench/README.md, "cold
+ * reads, overnight"). It is an optional dependency: a platform without a prebuilt binary, or an
+ * install that skipped optional packages, gets zlib's.
  */
 import { createRequire } from 'node:module';
 import { crc32 as zlibCrc32 } from 'node:zlib';

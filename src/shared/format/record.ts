@@ -91,8 +91,9 @@ const TABLE_KEY_BYTES = 64;
  * The record's checksum: CRC32 of header bytes 0..31, then of the key (`keyStart` to `valueStart`)
  * and the value (to `end`). The header and a short key go through the table here, the value
  * through the native CRC (crc32.ts), handed the view of it the caller already holds (`value`, the
- * same bytes): one native call and no view made for it. With the ASCII key loop below, framing a 1 KB record went
- * from 0.69 to 0.53 µs and decoding one from 0.69 to 0.62 (a view made only for zlib was ~0.07).
+ * same bytes): one native call and no view made for it. With the ASCII key loop below, framing a
+ * 1 KB record went from 0.69 to 0.53 µs and decoding one from 0.69 to 0.62 (a view made only for
+ * zlib was ~0.07).
  */
 function recordChecksum(buf: Uint8Array, offset: number, keyStart: number, valueStart: number, end: number, value: Uint8Array): number {
   let c = crcTable(-1, buf, offset, offset + 32);

@@ -349,7 +349,7 @@ export class LogStore extends EventEmitter implements EngineStore {
   // ---- reads ---------------------------------------------------------------------------------
 
   read(key: string): StoredEntry | undefined {
-    this.#ctx();
+    this.#ctx(); // throws before open()
     const buf = this.#locate(key, true);
     if (buf === undefined) return undefined;
     const slot = this.#locatedSlot;
