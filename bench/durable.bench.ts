@@ -340,7 +340,8 @@ if (!skip.has('map')) {
  * process each contender paid for the others' heap (the values they kept, the garbage they left)
  * and threads: larder alone wrote 100k objects at 347k entries/s (4.6 µs of CPU per entry),
  * among the others at 183–230k (6.6–9.3 µs); lmdb-js alone at 370k, among them at 245–343k
- * (AMD EPYC VM, 2026-12-07, one run each). `larder bench` (npm start) runs its contenders the same way.
+ * (AMD EPYC VM, 2026-12-07, one run each). `larder bench` (npm start) runs its contenders the
+ * same way.
  */
 function runInChild(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -365,7 +366,7 @@ if (args.contender !== undefined) {
   if (chosen === undefined) throw new Error(`no contender named ${JSON.stringify(args.contender)}`);
   await chosen.run();
   process.stdout.write(`${JSON.stringify({ writes: [...writes], reopens: [...reopens] })}\n`);
-  process.exit(0); // the parent has its figures; nothing here is left to finish
+  process.exit(0); // its figures are out: no waiting on a handle some contender left open
 }
 
 // Rounds of one run per contender, so a burst of load from elsewhere on the machine hits all
