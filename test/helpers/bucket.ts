@@ -1,11 +1,16 @@
-import { afterEach } from 'vitest';
 import { v8Codec, type Codec } from '../../src/shared/codecs.js';
 import { Bucket, type BucketOptions, type Lifetime } from '../../src/main/index.js';
+import { afterEachTestBeforeTempDirsRemoved } from './temp-dir.js';
 
 const open: Bucket[] = [];
 
-afterEach(async () => {
-  for (const bucket of open.splice(0)) await bucket.close({ timeout: 10_000 }).catch(() => bucket.cacher.discard());
+// Closed before the test's temporary directories are removed: a bucket closed after them flushed
+// its last writes into a removed directory and recreated it (test/harness/bucket-cleanup.test.ts).
+afterEachTestBeforeTempDirsRemoved(async () => {
+  for (const bucket of open.splice(0)) {
+    bucket.cacher.resume();
+    await bucket.close({ timeout: 10_000 }).catch(() => bucket.cacher.discard());
+  }
 });
 
 /** An open bucket (one writer thread, quick flushes) closed after the current test. */

@@ -1,10 +1,10 @@
-import { afterEach } from 'vitest';
-import { tempDir } from './temp-dir.js';
+import { afterEachTestBeforeTempDirsRemoved, tempDir } from './temp-dir.js';
 import { CacheManager, type CacheManagerOptions } from '../../src/main/index.js';
 
 const open: CacheManager[] = [];
 
-afterEach(async () => {
+// Closed before the test's temporary directories are removed, whatever order the helpers were imported in.
+afterEachTestBeforeTempDirsRemoved(async () => {
   await Promise.all(open.splice(0).map((m) => m.close().catch(() => {})));
 });
 
