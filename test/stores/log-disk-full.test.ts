@@ -69,9 +69,10 @@ describe.skipIf(!canRun)('log store on a full disk (real tmpfs)', () => {
     for (let i = 1; i < keys; i += 2) cache.set(`k${i}`, value(i, rounds));
     await syncThrough(cache);
     expect(errors.some(isNoSpace)).toBe(true);
-    // A compaction run is counted when it ends, and the retried batch can land as soon as the run
-    // has removed its first input: the sync above may resolve while the run goes on (seen under
-    // load: 1 in 8–10 runs read 0 here, before and after the writer's framing change).
+    // While a compaction a full disk started runs, new batches wait for it; before, retried
+    // batches took the space it freed and it failed with ENOSPC (1 run in 3–6 read 0 here, and
+    // some never synced). A run counts once it has removed a segment; polled, as the sync above
+    // can resolve with the run still going.
     await expect.poll(() => cache.storeStats?.compactions ?? 0, { timeout: 60_000 }).toBeGreaterThan(0);
     await cache.stop();
 

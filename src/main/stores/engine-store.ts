@@ -39,6 +39,7 @@ export interface StoreStats {
   /** Bytes of records nothing points to any more (overwritten, deleted, damaged): what compaction frees. */
   deadBytes: number;
   totalBytes: number;
+  /** Compaction runs that removed a segment: one that fails after that still counts (it freed that space). */
   compactions: number;
 }
 

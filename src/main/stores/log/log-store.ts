@@ -191,6 +191,8 @@ export class LogStore extends EventEmitter implements EngineStore {
   #closing = false;
   /** A batch failed with ENOSPC since the last compaction started: compact whatever is dead. */
   #diskFull = false;
+  /** The compaction running is one a full disk started: new batches wait for it (see `write`). */
+  #reclaiming = false;
   /** `segmentSize`, or less on a small filesystem (see #open). */
   #segmentLimit: number;
 
@@ -437,9 +439,12 @@ export class LogStore extends EventEmitter implements EngineStore {
     const ctx = this.#ctx();
     if (this.readOnly) return Promise.resolve(refuseAll(batch, new StoreReadOnlyError(this.dir, 'write')));
     const compacting = this.#compacting;
-    if (compacting !== undefined && this.#filesBytes() > this.maxDiskBytes) {
-      // Over the budget: the batch waits for the compaction making room, or the files would
-      // grow by everything written meanwhile.
+    if (compacting !== undefined && (this.#reclaiming || this.#filesBytes() > this.maxDiskBytes)) {
+      // The batch waits for the compaction making room. Over the budget, the files would grow
+      // by everything written meanwhile. On a full disk, retried batches took each byte the
+      // compaction freed before it could copy the next segment's live records there, and the
+      // store never recovered (log-disk-full.test.ts, "recovers by compaction alone": 1 run in
+      // 3–6 failed with ENOSPC from the compaction itself, some never left it).
       const after = (): Promise<WriteResult> => this.write(batch, transfer, holders);
       return this.#track(compacting.then(after, after));
     }
@@ -699,6 +704,7 @@ export class LogStore extends EventEmitter implements EngineStore {
     if (this.#compacting !== undefined) return this.#compacting;
     const running = this.#compact(ctx).finally(() => {
       this.#compacting = undefined;
+      this.#reclaiming = false;
       if (this.#evictionsUnsaved) this.#saveBudget();
       if (this.#diskFull) this.#maybeCompact();
     });
@@ -716,9 +722,12 @@ export class LogStore extends EventEmitter implements EngineStore {
     }
     // On a full disk any dead byte is worth reclaiming: the thresholds only pace compaction.
     if (dead === 0 || (!this.#diskFull && (dead < this.compactMinBytes || dead < total * this.compactRatio))) return;
+    const reclaiming = this.#diskFull;
     this.#diskFull = false; // a write failing with ENOSPC after this run starts asks for another
     const ctx = this.#ctx();
-    this.compact().catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
+    const run = this.compact();
+    this.#reclaiming = reclaiming;
+    run.catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
   }
 
   /**
@@ -853,7 +862,9 @@ export class LogStore extends EventEmitter implements EngineStore {
       // Kept in the list until it is gone from disk: a later input's tombstones must not be dropped before.
       await this.#jobOrThrow('removing a compacted segment', { job: 'remove', dir: this.dir, segments: [s.name], durability: ctx.durability });
       this.#segments.delete(s.id);
-      compacted++;
+      // Counted as soon as it freed space: a full disk's retried batches may take that space and
+      // make a later step of this run fail with ENOSPC.
+      if (compacted++ === 0) this.#compactions++;
     }
     if (bottom !== undefined && appendedTo) {
       // The bottom segment's hint describes its old size; a new one saves the next open a scan.
@@ -862,7 +873,6 @@ export class LogStore extends EventEmitter implements EngineStore {
     }
     let bytesAfter = bottom !== undefined && !inputs.includes(bottom) ? bottom.bytes : 0;
     for (const s of inputs) if (this.#segments.has(s.id)) bytesAfter += s.bytes;
-    if (compacted > 0) this.#compactions++;
     return { segments: compacted, bytesBefore, bytesAfter, recordsKept, expiredDropped };
   }
 
