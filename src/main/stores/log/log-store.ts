@@ -442,9 +442,9 @@ export class LogStore extends EventEmitter implements EngineStore {
     if (compacting !== undefined && (this.#reclaiming || this.#filesBytes() > this.maxDiskBytes)) {
       // The batch waits for the compaction making room. Over the budget, the files would grow
       // by everything written meanwhile. On a full disk, retried batches took each byte the
-      // compaction freed before it could copy the next segment's live records there, and the
-      // store never recovered (log-disk-full.test.ts, "recovers by compaction alone": 1 run in
-      // 3–6 failed with ENOSPC from the compaction itself, some never left it).
+      // compaction freed before it could copy the next segment's live records there, and it
+      // failed with ENOSPC, at times on every retry (log-disk-full.test.ts, "recovers by
+      // compaction alone": 1 run in 3–6 failed).
       const after = (): Promise<WriteResult> => this.write(batch, transfer, holders);
       return this.#track(compacting.then(after, after));
     }
@@ -862,8 +862,8 @@ export class LogStore extends EventEmitter implements EngineStore {
       // Kept in the list until it is gone from disk: a later input's tombstones must not be dropped before.
       await this.#jobOrThrow('removing a compacted segment', { job: 'remove', dir: this.dir, segments: [s.name], durability: ctx.durability });
       this.#segments.delete(s.id);
-      // Counted as soon as it freed space: a full disk's retried batches may take that space and
-      // make a later step of this run fail with ENOSPC.
+      // Counted as soon as it freed space: on a full disk a batch already in flight may take that
+      // space and make a later step of this run fail with ENOSPC.
       if (compacted++ === 0) this.#compactions++;
     }
     if (bottom !== undefined && appendedTo) {
