@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCacher } from '../helpers/engine.js';
 import { freeBytes, requireMount, smallDisk } from '../helpers/small-disk.js';
+import { logContext, logTarget, utf8Batch } from '../fixtures/log-context.js';
+import { WorkerPool, type TaskPool } from '../../src/main/core/worker-pool.js';
 import { LogStore, type Cacher, type LarderError } from '../../src/main/index.js';
 
 const canRun = requireMount('log-disk-full');
@@ -24,6 +26,12 @@ async function syncThrough(cache: Cacher): Promise<void> {
     if ((error as LarderError).code !== 'ERR_WRITE_FAILED') throw error;
     await cache.sync({ timeout: 60_000 });
   }
+}
+
+/** A batch of puts for `LogStore.write`, each value UTF-8, with what it transfers. */
+function columns(keys: string[], valueOf: (key: string) => string): { columns: Parameters<LogStore['write']>[0]; transfer: ArrayBuffer[] } {
+  const { op: _op, target: _target, ...batch } = utf8Batch(logTarget('unused'), keys, valueOf);
+  return { columns: batch, transfer: [] };
 }
 
 const isNoSpace = (e: LarderError): boolean => e.code === 'ERR_WRITE_FAILED' && (e as { osCode?: string }).osCode === 'ENOSPC';
@@ -80,5 +88,57 @@ describe.skipIf(!canRun)('log store on a full disk (real tmpfs)', () => {
     for (let i = 0; i < keys; i++) expect(again.cache.get(`k${i}`)).toEqual(i % 2 === 0 ? undefined : value(i, rounds));
     expect((await again.cache.verify())?.problems).toEqual([]);
     await again.cache.stop();
+  });
+
+  // The deterministic form of the test above's failure: without the wait, this batch was written
+  // while the compaction ran and failed with ENOSPC itself (three runs in three).
+  it('holds new batches while the compaction a full disk started runs, so they cannot take the space it frees', { timeout: 120_000 }, async () => {
+    const disk = smallDisk(4 * 1024);
+    const dir = join(disk, 'store');
+    mkdirSync(dir);
+    // Every task the store hands its pool, in the order they start and end.
+    const real = new WorkerPool(1);
+    const events: string[] = [];
+    const pool: TaskPool = {
+      threads: real.threads,
+      warm: () => real.warm(),
+      close: () => real.close(),
+      run(task, transfer) {
+        const name = task.op === 'log' ? task.job.job : task.op;
+        events.push(`start ${name}`);
+        return real.run(task, transfer).finally(() => events.push(`end ${name}`));
+      },
+    };
+    const errors: LarderError[] = [];
+    const store = new LogStore(dir, { segmentSize: 256 * 1024 });
+    try {
+      await store.open({ ...logContext(real, errors), pool: () => pool });
+      const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+      const batch = (round: number): ReturnType<typeof columns> => columns(keys, (key) => `${round}:${key}:${'x'.repeat(1000)}`);
+      // The same keys over and over, until a batch fails with ENOSPC: the sealed segments below are dead.
+      let round = 0;
+      for (; round < 200; round++) {
+        const { columns: b, transfer } = batch(round);
+        const result = await store.write(b, transfer);
+        if (result.failures.some((f) => f.code === 'ENOSPC')) break;
+      }
+      expect(round).toBeLessThan(200);
+      // The failure started a compaction; compact() shares the run under way.
+      const run = store.compact();
+      const from = events.length;
+      let runEnded = -1;
+      void run.then(() => (runEnded = events.length));
+      const { columns: next, transfer } = batch(round + 1);
+      const written = store.write(next, transfer);
+      await run;
+      expect((await written).failures, 'the batch written after the full disk').toEqual([]);
+      const started = events.indexOf('start write', from);
+      expect(events.slice(from, runEnded).filter((e) => e.endsWith(' write'))).toEqual([]);
+      expect(started).toBeGreaterThanOrEqual(runEnded);
+      expect(store.stats().compactions).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      await real.close();
+    }
   });
 });
