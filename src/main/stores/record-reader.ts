@@ -9,20 +9,12 @@ import { CorruptRecordError, type LarderError } from '../core/errors.js';
 import type { Timers } from '../core/timers.js';
 import type { StoredEntry, StoredMeta } from './engine-store.js';
 
-/**
- * What a read needs besides the bytes. A store may keep one and reuse it read after read (the
- * `log` store does: no object per cold read), changing `reused` as it goes.
- */
+/** What a read needs besides the bytes: a store passes its `StoreContext`. */
 export interface ReadContext {
   codec: Codec;
   /** The clock expiry is judged by; asked only for a record that expires. */
   timers: Pick<Timers, 'now'>;
   report(error: LarderError): void;
-  /**
-   * The bytes are a buffer the store reuses: a value is then decoded from a copy of its own,
-   * unless its codec's results keep nothing of the bytes (`Codec.decodeCopies`).
-   */
-  reused?: boolean;
 }
 
 function codecFor(id: number, preferred: Codec): Codec | undefined {
@@ -45,34 +37,41 @@ const frame = new RecordFrame();
 
 /**
  * Checks the record for `key` at `offset` into `frame` (frame, checksum, codec, key; not expiry):
- * false for a delete or a bad record (reported). The value is left undecoded.
+ * the codec of its value, or undefined for a delete or a bad record (reported). The value is left
+ * undecoded.
  */
-function checkFor(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): boolean {
+function checkFor(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): Codec | undefined {
   const status = checkRecord(buf, offset, frame);
   let problem: string | undefined;
+  let codec: Codec | undefined;
   if (status !== 'ok') problem = status === 'truncated' ? `truncated (${frame.needed} bytes missing)` : frame.reason;
-  else if (frame.kind === RecordKind.put && codecFor(frame.codec, ctx.codec) === undefined) problem = `codec id ${frame.codec}`;
+  else if (frame.kind === RecordKind.put && (codec = codecFor(frame.codec, ctx.codec)) === undefined) problem = `codec id ${frame.codec}`;
   else if (!frameHasKey(buf, frame, key)) problem = `holds key ${JSON.stringify(frameKey(buf, frame).slice(0, 80))}`;
-  if (problem === undefined) return frame.kind !== RecordKind.delete;
+  if (problem === undefined) return codec; // undefined for a delete
   ctx.report(new CorruptRecordError(key, describe(location), problem));
-  return false;
+  return undefined;
 }
 
 const expired = (expiresAt: number, ctx: ReadContext): boolean => expiresAt !== 0 && expiresAt <= ctx.timers.now();
 
 /** A record's metadata, expired or not, without decoding its value (`has`, `prune`). */
 export function readStoredMeta(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): StoredMeta | undefined {
-  return checkFor(buf, offset, key, location, ctx) ? { createdAt: frame.createdAt, expiresAt: frame.expiresAt, size: frame.value.length } : undefined;
+  return checkFor(buf, offset, key, location, ctx) !== undefined ? { createdAt: frame.createdAt, expiresAt: frame.expiresAt, size: frame.value.length } : undefined;
 }
 
-export function readStoredEntry(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext): StoredEntry | undefined {
-  if (!checkFor(buf, offset, key, location, ctx)) return undefined;
-  const { createdAt, expiresAt, value: bytes, codec: id } = frame;
+/**
+ * The entry for `key` from the record at `offset`. `reused`: `buf` is a buffer the store reuses,
+ * so a value is decoded from a copy of its own unless its codec's results keep nothing of the
+ * bytes (`Codec.decodeCopies`).
+ */
+export function readStoredEntry(buf: Buffer, offset: number, key: string, location: RecordLocation, ctx: ReadContext, reused = false): StoredEntry | undefined {
+  const codec = checkFor(buf, offset, key, location, ctx);
+  if (codec === undefined) return undefined;
+  const { createdAt, expiresAt, value: bytes } = frame;
   if (expired(expiresAt, ctx)) return undefined;
   let value: unknown;
   try {
-    const codec = codecFor(id, ctx.codec) as Codec;
-    value = codec.decode(ctx.reused === true && codec.decodeCopies !== true ? Buffer.from(bytes) : bytes);
+    value = codec.decode(reused && codec.decodeCopies !== true ? Buffer.from(bytes) : bytes);
   } catch (error) {
     ctx.report(new CorruptRecordError(key, describe(location), `value does not decode: ${(error as Error).message}`));
     return undefined;

@@ -35,14 +35,14 @@ import {
   type SegmentId,
 } from '../../../shared/format/log-format.js';
 import { writeLogBatch } from '../../../shared/writers/log-writer.js';
-import { SLICE_MS, sliceClock } from '../../core/timers.js';
+import { SLICE_MS, sliceClock, type Timers } from '../../core/timers.js';
 import { CorruptRecordError } from '../../core/errors.js';
 import { positiveInteger, rejectUnknown, show } from '../../core/validate.js';
 import type { CompactReport, EngineStore, ExpiredRecord, SlotHolder, StoreContext, StoredEntry, StoredMeta, StoreStats, VerifyReport } from '../engine-store.js';
 import { LogIndex } from './log-index.js';
 import { readDiskBudget } from './budget-file.js';
 import { DiskFullError, StoreIoError, StoreReadOnlyError } from './log-errors.js';
-import { readStoredEntry, type ReadContext } from '../record-reader.js';
+import { readStoredEntry } from '../record-reader.js';
 import { RecordWindow } from './record-window.js';
 import { StoreLock } from './store-lock.js';
 
@@ -173,8 +173,6 @@ export class LogStore extends EventEmitter implements EngineStore {
   /** Value bytes of the batches posted and not landed yet ('none' counts them against the budget). */
   #pendingBytes = 0;
   #context: StoreContext | undefined;
-  /** What each read passes to the record reader: one per open, not one per read. */
-  #reading: ReadContext | undefined;
   #opening = 0;
   #index = new LogIndex();
   #window = new RecordWindow<Segment>();
@@ -228,7 +226,6 @@ export class LogStore extends EventEmitter implements EngineStore {
 
   async open(context: StoreContext): Promise<void> {
     this.#context = context;
-    this.#reading = { codec: context.codec, timers: context.timers, report: (error) => context.report(error), reused: false };
     this.#opening = ++openings;
     this.#closing = false;
     this.#index.clear();
@@ -351,19 +348,17 @@ export class LogStore extends EventEmitter implements EngineStore {
   // ---- reads ---------------------------------------------------------------------------------
 
   read(key: string): StoredEntry | undefined {
-    this.#ctx(); // throws before open()
-    const buf = this.#locate(key, true);
+    const ctx = this.#ctx();
+    const buf = this.#locate(key, ctx.timers);
     if (buf === undefined) return undefined;
     const slot = this.#locatedSlot;
     if (this.diskPolicy === 'lru' && this.maxDiskBytes !== Number.POSITIVE_INFINITY) this.#index.touch(slot);
-    const reading = this.#reading as ReadContext;
-    reading.reused = this.#window.shared;
-    return readStoredEntry(buf, this.#window.at, key, () => this.#whereSlot(slot), reading);
+    return readStoredEntry(buf, this.#window.at, key, () => this.#whereSlot(slot), ctx, this.#window.shared);
   }
 
   readMeta(key: string): StoredMeta | undefined {
     const ctx = this.#ctx();
-    const buf = this.#locate(key, false);
+    const buf = this.#locate(key, undefined);
     if (buf === undefined) return undefined;
     const decoded = decodeRecord(buf, this.#window.at, undefined, key);
     if (decoded.status !== 'ok' || decoded.record.key !== key) {
@@ -376,14 +371,14 @@ export class LogStore extends EventEmitter implements EngineStore {
 
   /**
    * The buffer holding the record of `key`, from `#window.at` (its slot in `#locatedSlot`), unless
-   * the key has none or (`expiring`) it has expired. (No object per read: this is the cold-read
-   * path; the clock is asked only about a key that expires.)
+   * the key has none or, by `clock` when given, it has expired. (No object per read: this is the
+   * cold-read path; the clock is asked only about a key that expires.)
    */
-  #locate(key: string, expiring: boolean): Buffer | undefined {
+  #locate(key: string, clock: Timers | undefined): Buffer | undefined {
     const slot = this.#index.slot(key);
     if (slot === undefined) return undefined;
     const expiresAt = this.#index.expiresAtOf(slot);
-    if (expiring && expiresAt !== 0 && expiresAt <= this.#ctx().timers.now()) return undefined;
+    if (clock !== undefined && expiresAt !== 0 && expiresAt <= clock.now()) return undefined;
     const segment = this.#segments.get(this.#index.segmentOf(slot)) as Segment;
     segment.fd ??= openSync(join(this.dir, segment.name), 'r');
     this.#locatedSlot = slot;
