@@ -717,12 +717,10 @@ export class LogStore extends EventEmitter implements EngineStore {
     }
     // On a full disk any dead byte is worth reclaiming: the thresholds only pace compaction.
     if (dead === 0 || (!this.#diskFull && (dead < this.compactMinBytes || dead < total * this.compactRatio))) return;
-    const reclaiming = this.#diskFull;
+    this.#reclaiming = this.#diskFull;
     this.#diskFull = false; // a write failing with ENOSPC after this run starts asks for another
     const ctx = this.#ctx();
-    const run = this.compact();
-    this.#reclaiming = reclaiming;
-    run.catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
+    this.compact().catch((error: unknown) => ctx.report(error instanceof StoreIoError ? error : new StoreIoError('compaction', describeFailure(error))));
   }
 
   /**
